@@ -1,0 +1,1 @@
+"""Domain types and pure rules. Imports nothing else of the package."""

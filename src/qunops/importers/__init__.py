@@ -1,0 +1,1 @@
+"""One module per export format, each a streaming parser yielding core events."""

@@ -1,0 +1,82 @@
+"""What every importer is: a sniffer and a streaming parser that yields core events, with clear errors."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+from zoneinfo import ZoneInfo
+
+from qunops.core.events import Event
+
+
+class ImportFormatError(Exception):
+    """A file that cannot be imported. `str()` is `file:line: what is wrong`."""
+
+    def __init__(self, source: str, line: int | None, problem: str) -> None:
+        self.source = source
+        self.line = line
+        self.problem = problem
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One input file: a path on disk, or a member of a zip archive (`name` is `archive.zip!member`)."""
+
+    name: str
+    open_binary: Callable[[], IO[bytes]]
+    size: int
+
+    @classmethod
+    def from_path(cls, path: Path) -> SourceFile:
+        return cls(str(path), lambda: path.open("rb"), path.stat().st_size)
+
+    @classmethod
+    def from_zip_member(cls, archive: Path, member: zipfile.ZipInfo) -> SourceFile:
+        def opener() -> IO[bytes]:
+            # Read the member into memory lazily only when its archive is small; otherwise stream it.
+            zf = zipfile.ZipFile(archive)
+            return _ClosingStream(zf.open(member), zf)
+
+        return cls(f"{archive}!{member.filename}", opener, member.file_size)
+
+    def head(self, size: int = 65536) -> bytes:
+        with self.open_binary() as stream:
+            return stream.read(size)
+
+
+class _ClosingStream(io.BufferedReader):
+    def __init__(self, raw: IO[bytes], archive: zipfile.ZipFile) -> None:
+        super().__init__(raw)  # type: ignore[arg-type]
+        self._archive = archive
+
+    def close(self) -> None:
+        super().close()
+        self._archive.close()
+
+
+@dataclass(slots=True)
+class ParseContext:
+    """What a parser needs besides the file: the timezone exports in local time are read in."""
+
+    timezone: ZoneInfo
+    skipped: list[tuple[int | None, str]] = field(default_factory=list)  # (line, reason) not fatal
+
+    def skip(self, line: int | None, reason: str) -> None:
+        self.skipped.append((line, reason))
+
+
+class Importer(Protocol):
+    """An export format. `sniff` looks at the first bytes and the name; `parse` streams events."""
+
+    name: str
+    description: str
+
+    def sniff(self, head: bytes, filename: str) -> bool: ...
+
+    def parse(self, source: SourceFile, context: ParseContext) -> Iterator[Event]: ...

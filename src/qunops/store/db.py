@@ -1,0 +1,94 @@
+"""Opening the store: engines for SQLite (WAL) and PostgreSQL, migrations, and clear connection errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The store cannot be used as configured; the message says why and where."""
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for `url`, checked by connecting once. Raises StoreError with a one-line reason."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"QUNOPS_DATABASE_URL is not a database URL: {url!r}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(url, parsed.database)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        else:
+            raise StoreError(f"QUNOPS_DATABASE_URL: unsupported database {parsed.get_backend_name()!r} in {shown}")
+        with engine.connect():
+            pass
+    except NoSuchModuleError:
+        raise StoreError(f"QUNOPS_DATABASE_URL: no driver for {shown}") from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot open the database {shown}: {reason}") from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the database {shown}: {exc}") from None
+    return engine
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        parent = Path(database).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise StoreError(f"QUNOPS_DATABASE_URL: folder {parent} does not exist")
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.close()
+
+    return engine
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration (idempotent)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the schema is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(script.get_heads())
+
+
+def require_current(engine: Engine) -> None:
+    if not inspect(engine).has_table("alembic_version") or not is_current(engine):
+        raise StoreError("the database is not set up or not current: run `qunops db upgrade` (or `qunops init`)")

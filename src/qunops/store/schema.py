@@ -1,0 +1,189 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in `migrations/` must match it.
+
+Times are stored as integer microseconds since the Unix epoch, UTC (`*_us` columns): portable across
+SQLite and PostgreSQL, exact, and cheap to write and compare. Rollup days are the group's local calendar days (SQL DATE).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+workspace_users = Table(
+    "workspace_users",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),  # admin / operator / viewer
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("purpose", Text, nullable=False, default=""),
+    Column("group_type", String(32), nullable=False, default="other"),
+    Column("duration_kind", String(16), nullable=False, default="long_term"),
+    Column("planned_end", Date, nullable=True),
+    Column("entry_threshold", String(32), nullable=False, default="none"),
+    Column("capacity", Integer, nullable=True),
+    Column("timezone", String(64), nullable=True),
+    Column("matrix", String(200), nullable=False, default=""),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("extended_resources", JSON, nullable=False, default=list),
+    Column("owner_member_id", Integer, nullable=True),
+    Column("created_us", BigInteger, nullable=True),  # the group's creation when a source tells it
+    UniqueConstraint("workspace_id", "platform", "external_id", name="uq_groups_identity"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(200), nullable=False),  # platform id, or "name:<display name>"
+    Column("display_name", String(300), nullable=False),
+    Column("is_bot", Boolean, nullable=False, default=False),
+    Column("is_operator", Boolean, nullable=False, default=False),  # the workspace's own accounts
+    UniqueConstraint("workspace_id", "platform", "external_id", name="uq_members_identity"),
+)
+
+member_names = Table(
+    "member_names",
+    metadata,
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(300), primary_key=True),
+    Column("first_seen_us", BigInteger, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("key", LargeBinary(16), nullable=False),
+    Column("ts_us", BigInteger, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("member_id", Integer, nullable=True),
+    Column("actor_id", Integer, nullable=True),
+    Column("content_type", String(16), nullable=True),
+    Column("text", Text, nullable=False, default=""),
+    Column("reply_to_key", LargeBinary(16), nullable=True),
+    Column("payload", Text, nullable=True),  # JSON: mentions, channel, red-packet details...
+    UniqueConstraint("group_id", "key", name="uq_events_group_key"),
+    Index("ix_events_group_ts", "group_id", "ts_us"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("joined_us", BigInteger, nullable=True),
+    Column("left_us", BigInteger, nullable=True),
+    Column("inviter_id", Integer, nullable=True),
+    Column("join_channel", String(16), nullable=True),
+    Column("first_message_us", BigInteger, nullable=True),
+    Column("last_message_us", BigInteger, nullable=True),
+    Column("messages", Integer, nullable=False, default=0),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("roles", JSON, nullable=False, default=list),  # designated roles set by the operator
+)
+
+group_days = Table(
+    "group_days",
+    metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("member_messages", Integer, nullable=False),
+    Column("operator_messages", Integer, nullable=False),
+    Column("bot_messages", Integer, nullable=False),
+    Column("system_events", Integer, nullable=False),
+    Column("speakers", Integer, nullable=False),
+    Column("joins", Integer, nullable=False),
+    Column("leaves", Integer, nullable=False),
+    Column("removals", Integer, nullable=False),
+    Column("new_member_speakers", Integer, nullable=False),
+    Column("questions", Integer, nullable=False),
+    Column("questions_answered", Integer, nullable=False),  # by another member within the answer window
+    Column("answer_delays_s", JSON, nullable=False),  # seconds to the answer, per answered question
+    Column("red_packets_sent", Integer, nullable=False),
+    Column("red_packets_claimed", Integer, nullable=False),
+    Column("red_packet_first_claim_s", JSON, nullable=False),  # per packet sent that day
+    Column("red_packet_last_claim_s", JSON, nullable=False),
+    Column("first_message_us", BigInteger, nullable=True),
+    Column("last_message_us", BigInteger, nullable=True),
+    Column("hour_counts", JSON, nullable=False),  # 24 member-message counts by local hour
+)
+
+member_days = Table(
+    "member_days",
+    metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("questions", Integer, nullable=False),
+    Column("answers", Integer, nullable=False),  # questions of others this member answered
+    Column("replies_received", Integer, nullable=False),
+    Column("mentions_received", Integer, nullable=False),
+    Column("red_packets_claimed", Integer, nullable=False),
+    Column("first_message_us", BigInteger, nullable=True),
+    Column("last_message_us", BigInteger, nullable=True),
+    Index("ix_member_days_member", "member_id", "day"),
+)
+
+fill_state = Table(
+    "fill_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),  # every event up to this id is rolled up
+    Column("updated_us", BigInteger, nullable=False),
+)
