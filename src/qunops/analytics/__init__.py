@@ -1,0 +1,1 @@
+"""Measures of groups and members, computed from rollups."""

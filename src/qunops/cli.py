@@ -1,0 +1,256 @@
+"""The command line: `qunops init | db upgrade | import | groups | serve | demo | ...`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from qunops.core.registry import WorkspaceRole
+from qunops.settings import Settings, SettingsError, load_settings
+from qunops.store import accounts
+from qunops.store.accounts import AccountError
+from qunops.store.db import StoreError, open_engine, require_current, upgrade
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="qunops: operate chat-group communities.")
+db_app = typer.Typer(no_args_is_help=True, help="The database: migrations.")
+app.add_typer(db_app, name="db")
+out = Console()
+err = Console(stderr=True)
+
+
+class CliError(Exception):
+    """An error the user can act on: printed as one line, exit status 2."""
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(standalone_mode=False)
+    except (CliError, StoreError, SettingsError, AccountError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+def _settings_and_engine(database: str | None = None, migrate: bool = False) -> tuple[Settings, Engine]:
+    settings = load_settings()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    engine = open_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    else:
+        require_current(engine)
+    return settings, engine
+
+
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="Database URL (default: QUNOPS_DATABASE_URL or sqlite:///qunops.db).")
+]
+WorkspaceOption = Annotated[
+    str | None, typer.Option("--workspace", "-w", help="Workspace slug (default: the only workspace).")
+]
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Apply every database migration."""
+    settings, engine = _settings_and_engine(database, migrate=True)
+    out.print(f"database is current: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def init(
+    workspace: Annotated[str, typer.Option(help="Slug of the new workspace.")] = "main",
+    name: Annotated[str, typer.Option(help="Display name of the workspace.")] = "My communities",
+    admin: Annotated[str, typer.Option(help="Username of the first admin.")] = "admin",
+    password: Annotated[
+        str | None, typer.Option(envvar="QUNOPS_ADMIN_PASSWORD", help="Password of the first admin (prompted if absent).")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="Workspace timezone (default: QUNOPS_TIMEZONE).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Create the database schema, a workspace and its first admin user."""
+    settings, engine = _settings_and_engine(database, migrate=True)
+    if password is None:
+        password = typer.prompt("password for " + admin, hide_input=True, confirmation_prompt=True)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zone = timezone or settings.timezone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(f"--timezone: unknown timezone {zone!r}") from None
+    with engine.begin() as connection:
+        workspace_id = accounts.create_workspace(connection, workspace, name, zone)
+        user_id = accounts.create_user(connection, admin, password)
+        accounts.grant(connection, workspace_id, user_id, WorkspaceRole.ADMIN)
+    out.print(f"workspace [bold]{workspace}[/bold] created with admin [bold]{admin}[/bold]")
+
+
+def _workspace(engine: Engine, slug: str | None) -> tuple[int, str]:
+    from sqlalchemy import select
+
+    from qunops.store.schema import workspaces
+
+    with engine.connect() as connection:
+        rows = connection.execute(select(workspaces.c.id, workspaces.c.slug, workspaces.c.timezone)).all()
+    if slug is not None:
+        match = [r for r in rows if r[1] == slug]
+        if not match:
+            raise CliError(f"--workspace: no workspace {slug!r} (known: {', '.join(r[1] for r in rows) or 'none'})")
+        return match[0][0], match[0][2]
+    if len(rows) == 1:
+        return rows[0][0], rows[0][2]
+    if not rows:
+        raise CliError("no workspace yet: run `qunops init` first")
+    raise CliError(f"several workspaces: choose one with --workspace ({', '.join(r[1] for r in rows)})")
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help="Export files, folders or zips.")],
+    format: Annotated[str | None, typer.Option("--format", help="Skip detection: the format's name.")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Timezone of exports written in local time.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and count; store nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    workspace: WorkspaceOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Import chat exports; ends with a summary. Exit status 1 when any file failed."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from qunops.ingestion import import_paths
+
+    settings, engine = _settings_and_engine(database)
+    workspace_id, workspace_zone = _workspace(engine, workspace)
+    zone = tz or workspace_zone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(f"--tz: unknown timezone {zone!r}") from None
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[events]} events"),
+        TimeElapsedColumn(), console=err, transient=True, disable=as_json or not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("importing", total=None, events=0)
+
+        def progress(name: str, count: int) -> None:
+            bar.update(task, description=Path(name.split("!")[0]).name, events=count)
+
+        report = import_paths(
+            engine, workspace_id, paths, zone, format, dry_run, settings.ingest_batch_size, progress
+        )
+    summary = report.as_json()
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_import_summary(summary)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_import_summary(summary: dict[str, object]) -> None:
+    files = summary["files"]
+    assert isinstance(files, list)
+    for f in files:
+        if f["error"]:
+            err.print(f"[red]✗[/red] {f['error']}", highlight=False)
+        else:
+            out.print(f"[green]✓[/green] {f['name']} ({f['format']}): {f['events_new']} new, "
+                      f"{f['events_existing']} already stored", highlight=False)
+            for skipped in f["skipped"][:20]:
+                out.print(f"    skipped line {skipped['line']}: {skipped['reason']}", highlight=False)
+            if len(f["skipped"]) > 20:
+                out.print(f"    … and {len(f['skipped']) - 20} more skipped lines")
+    table = Table(title="dry run: nothing stored" if summary["dry_run"] else "imported", show_header=False)
+    for key in ("groups", "members", "events_new", "events_existing", "first", "last"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    by_kind = summary["by_kind"]
+    assert isinstance(by_kind, dict)
+    for kind, count in by_kind.items():
+        table.add_row(f"  {kind}", str(count))
+    out.print(table)
+
+
+@app.command("groups")
+def groups_command(workspace: WorkspaceOption = None, database: DatabaseOption = None) -> None:
+    """Table of groups with members and last activity."""
+    from qunops.analytics.overview import group_rows
+
+    _, engine = _settings_and_engine(database)
+    workspace_id, _ = _workspace(engine, workspace)
+    with engine.connect() as connection:
+        rows = group_rows(connection, workspace_id)
+    table = Table("id", "platform", "name", "members", "messages (30d)", "last member message")
+    for row in rows:
+        table.add_row(
+            str(row.id), row.platform, row.name, str(row.members), str(row.messages_30d),
+            row.last_message.strftime("%Y-%m-%d %H:%M UTC") if row.last_message else "—",
+        )
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default QUNOPS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default QUNOPS_PORT).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Serve the console and the JSON API."""
+    settings, engine = _settings_and_engine(database)
+    _serve(settings, engine, host or settings.host, port or settings.port)
+
+
+def _serve(settings: Settings, engine: Engine, host: str, port: int) -> None:
+    import uvicorn
+
+    from qunops.console.app import create_app
+
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    path: Annotated[Path, typer.Option("--path", help="SQLite file of the demo (made anew).")] = Path("var/demo.db"),
+    seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo database and stop.")] = False,
+) -> None:
+    """Build a demo workspace of simulated communities in a fresh SQLite file and serve the console."""
+    from qunops.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+
+    settings = load_settings().model_copy(update={"database_url": f"sqlite:///{path}"})
+    with err.status("building the demo workspace from the simulator…"):
+        engine = build_demo(path, seed, settings.timezone)
+    out.print(f"demo database: {path}")
+    if no_serve:
+        return
+    out.print(f"console: [bold]http://{host}:{port}[/bold]   log in as [bold]{DEMO_USER}[/bold] / "
+              f"[bold]{DEMO_PASSWORD}[/bold]   (Ctrl+C stops)")
+    _serve(settings, engine, host, port)
+
+
+if __name__ == "__main__":
+    main()

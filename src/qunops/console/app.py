@@ -1,0 +1,86 @@
+"""The console application: login, pages, the JSON API, and errors that never show a traceback."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from qunops import __version__
+from qunops.console import api, pages
+from qunops.console.auth import LoginRequired
+from qunops.console.security import csrf_token, signing_key
+from qunops.settings import Settings
+
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, engine: Engine) -> FastAPI:
+    app = FastAPI(
+        title="qunops",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["version"] = __version__
+    app.state.templates = templates
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=signing_key(settings),
+        session_cookie="qunops_session",
+        max_age=14 * 86_400,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router, prefix="/api")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "not authenticated"}, status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return _error_page(request, 422, problems)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return _error_page(request, 500, "Something went wrong on our side; the error is logged.")
+
+    def _error_page(request: Request, status: int, message: str) -> Response:
+        context: dict[str, Any] = {"status": status, "message": message, "user": None}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    return app

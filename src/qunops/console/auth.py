@@ -1,0 +1,76 @@
+"""Who is asking: the logged-in user, the workspace they are looking at, and what their role allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine, select
+
+from qunops.core.registry import WorkspaceRole
+from qunops.store.accounts import Membership, memberships_of
+from qunops.store.schema import users
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the login page, the API answers 401."""
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: int
+    username: str
+    workspace: Membership
+    workspaces: list[Membership]
+
+    @property
+    def role(self) -> WorkspaceRole:
+        return self.workspace.role
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (WorkspaceRole.ADMIN, WorkspaceRole.OPERATOR)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is WorkspaceRole.ADMIN
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def current_viewer(request: Request) -> Viewer:
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        raise LoginRequired
+    with engine_of(request).connect() as connection:
+        username = connection.execute(select(users.c.username).where(users.c.id == user_id)).scalar()
+        if username is None:
+            request.session.clear()
+            raise LoginRequired
+        spaces = memberships_of(connection, user_id)
+    if not spaces:
+        raise HTTPException(403, "You belong to no workspace; ask an admin to add you.")
+    chosen = request.session.get("workspace_id")
+    workspace = next((w for w in spaces if w.workspace_id == chosen), spaces[0])
+    return Viewer(user_id, str(username), workspace, spaces)
+
+
+def editor_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+    if not viewer.can_edit:
+        raise HTTPException(403, "Your role in this workspace is viewer: you can look but not change anything.")
+    return viewer
+
+
+def admin_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+    if not viewer.is_admin:
+        raise HTTPException(403, "Only a workspace admin can do this.")
+    return viewer
+
+
+CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+EditorViewer = Annotated[Viewer, Depends(editor_viewer)]
+AdminViewer = Annotated[Viewer, Depends(admin_viewer)]

@@ -1,0 +1,260 @@
+"""One group's day rolled up from its events: the pure function behind the per-day rollups.
+
+The store hands in the events of the day (plus those just after it, for answers and red-packet claims
+that cross midnight) and the facts it needs about members; this returns the day's counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from statistics import median
+from typing import Any
+
+from qunops.core.events import EventKind
+from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+_QUESTION = re.compile(r"(?:[？?]\s*$)|请问|怎么|如何|有没有|吗")
+
+SYSTEM_KINDS = frozenset(
+    {
+        EventKind.JOIN,
+        EventKind.LEAVE,
+        EventKind.REMOVAL,
+        EventKind.RECALL,
+        EventKind.RENAME,
+        EventKind.ANNOUNCEMENT,
+        EventKind.ADMIN_CHANGE,
+        EventKind.MUTE,
+        EventKind.OTHER,
+    }
+)
+
+
+class AccountKind(StrEnum):
+    """Whose message it is: member messages exclude bots and the workspace's operator accounts."""
+
+    MEMBER = "member"
+    OPERATOR = "operator"
+    BOT = "bot"
+
+
+def is_question(text: str) -> bool:
+    """product.md: a message ending in ？/? or containing 请问/怎么/如何/有没有/吗."""
+    return bool(_QUESTION.search(text))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the store keeps it, with member ids resolved."""
+
+    ts_us: int
+    kind: str
+    member_id: int | None
+    actor_id: int | None
+    text: str
+    key: bytes
+    reply_to_key: bytes | None
+    payload: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class GroupDay:
+    day: date
+    member_messages: int = 0
+    operator_messages: int = 0
+    bot_messages: int = 0
+    system_events: int = 0
+    speakers: int = 0
+    joins: int = 0
+    leaves: int = 0
+    removals: int = 0
+    new_member_speakers: int = 0
+    questions: int = 0
+    questions_answered: int = 0
+    answer_delays_s: list[float] = field(default_factory=list)
+    red_packets_sent: int = 0
+    red_packets_claimed: int = 0
+    red_packet_first_claim_s: list[float] = field(default_factory=list)
+    red_packet_last_claim_s: list[float] = field(default_factory=list)
+    first_message_us: int | None = None
+    last_message_us: int | None = None
+    hour_counts: list[int] = field(default_factory=lambda: [0] * 24)
+
+    @property
+    def median_answer_s(self) -> float | None:
+        return median(self.answer_delays_s) if self.answer_delays_s else None
+
+
+@dataclass(slots=True)
+class MemberDay:
+    member_id: int
+    day: date
+    messages: int = 0
+    questions: int = 0
+    answers: int = 0
+    replies_received: int = 0
+    mentions_received: int = 0
+    red_packets_claimed: int = 0
+    first_message_us: int | None = None
+    last_message_us: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayInput:
+    """Everything `roll_up_day` needs about one group's day."""
+
+    day: date
+    start_us: int
+    end_us: int
+    events: Sequence[StoredEvent]  # events in [start_us, end_us + claim window), in time order
+    account_kind: Callable[[int], AccountKind]
+    local_hour: Callable[[int], int]
+    latest_join_day: Callable[[int, date], date | None]  # member's latest join on or before the day
+    reply_author: Callable[[bytes], int | None]  # who wrote the message with this key
+
+
+def roll_up_day(data: DayInput, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[GroupDay, list[MemberDay]]:
+    """The day's group rollup and one rollup per member who did anything that day."""
+    day = GroupDay(data.day)
+    people: dict[int, MemberDay] = {}
+
+    def person(member_id: int) -> MemberDay:
+        found = people.get(member_id)
+        if found is None:
+            found = people[member_id] = MemberDay(member_id, data.day)
+        return found
+
+    speakers: set[int] = set()
+    new_speakers: set[int] = set()
+    questions: list[StoredEvent] = []
+    within = [e for e in data.events if data.start_us <= e.ts_us < data.end_us]
+    for event in within:
+        kind = event.kind
+        if kind == EventKind.MESSAGE and event.member_id is not None:
+            account = data.account_kind(event.member_id)
+            mine = person(event.member_id)
+            mine.messages += 1
+            mine.first_message_us = mine.first_message_us or event.ts_us
+            mine.last_message_us = event.ts_us
+            if account is AccountKind.BOT:
+                day.bot_messages += 1
+                continue
+            for mentioned in (event.payload or {}).get("mentions", ()):
+                if isinstance(mentioned, int) and mentioned != event.member_id:
+                    person(mentioned).mentions_received += 1
+            if event.reply_to_key is not None:
+                author = data.reply_author(event.reply_to_key)
+                if author is not None and author != event.member_id:
+                    person(author).replies_received += 1
+            if account is AccountKind.OPERATOR:
+                day.operator_messages += 1
+                continue
+            day.member_messages += 1
+            day.first_message_us = day.first_message_us or event.ts_us
+            day.last_message_us = event.ts_us
+            day.hour_counts[data.local_hour(event.ts_us)] += 1
+            speakers.add(event.member_id)
+            joined = data.latest_join_day(event.member_id, data.day)
+            if joined is not None and (data.day - joined).days <= thresholds.new_member_days:
+                new_speakers.add(event.member_id)
+            if is_question(event.text):
+                questions.append(event)
+                mine.questions += 1
+        elif kind == EventKind.RED_PACKET_SENT:
+            day.red_packets_sent += 1
+        elif kind == EventKind.RED_PACKET_CLAIMED:
+            day.red_packets_claimed += 1
+            if event.member_id is not None:
+                person(event.member_id).red_packets_claimed += 1
+        else:
+            day.system_events += 1
+            if kind == EventKind.JOIN:
+                day.joins += 1
+            elif kind == EventKind.LEAVE:
+                day.leaves += 1
+            elif kind == EventKind.REMOVAL:
+                day.removals += 1
+    day.speakers = len(speakers)
+    day.new_member_speakers = len(new_speakers)
+    day.questions = len(questions)
+    for question, answerer, delay in match_answers(questions, data.events, data.account_kind, thresholds):
+        del question
+        day.questions_answered += 1
+        day.answer_delays_s.append(delay)
+        person(answerer).answers += 1
+    firsts, lasts = red_packet_claim_delays(within, data.events, thresholds)
+    day.red_packet_first_claim_s, day.red_packet_last_claim_s = firsts, lasts
+    return day, sorted(people.values(), key=lambda m: m.member_id)
+
+
+def match_answers(
+    questions: Sequence[StoredEvent],
+    events: Sequence[StoredEvent],
+    account_kind: Callable[[int], AccountKind],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[tuple[StoredEvent, int, float]]:
+    """For each answered question: (question, answerer, seconds to the answer).
+
+    Another person (a member or an operator account, never a bot) answers a question by replying to it
+    or mentioning the asker within the answer window, or by writing anything within the follow window.
+    """
+    answered: list[tuple[StoredEvent, int, float]] = []
+    messages = [e for e in events if e.kind == EventKind.MESSAGE and e.member_id is not None]
+    times = [e.ts_us for e in messages]
+    from bisect import bisect_right
+
+    for question in questions:
+        limit = question.ts_us + thresholds.answer_window_s * 1_000_000
+        follow = question.ts_us + thresholds.answer_follow_s * 1_000_000
+        for candidate in messages[bisect_right(times, question.ts_us) :]:
+            if candidate.ts_us > limit:
+                break
+            member = candidate.member_id
+            if member is None or member == question.member_id or account_kind(member) is AccountKind.BOT:
+                continue
+            mentions = (candidate.payload or {}).get("mentions", ())
+            if (
+                candidate.reply_to_key == question.key
+                or question.member_id in mentions
+                or candidate.ts_us <= follow
+            ):
+                answered.append((question, member, (candidate.ts_us - question.ts_us) / 1_000_000))
+                break
+    return answered
+
+
+def red_packet_claim_delays(
+    sent_today: Sequence[StoredEvent], events: Sequence[StoredEvent], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[list[float], list[float]]:
+    """Seconds from sending to the first and to the last claim, for each packet sent today that was claimed.
+
+    Claims name their packet (payload packet_id) where the source tells it; otherwise a claim belongs to
+    the most recent packet sent before it within the claim window.
+    """
+    packets = [e for e in events if e.kind == EventKind.RED_PACKET_SENT]
+    claims: dict[int, list[int]] = {}
+    by_id = {str((p.payload or {}).get("packet_id")): i for i, p in enumerate(packets) if (p.payload or {}).get("packet_id")}
+    window = thresholds.red_packet_claim_window_s * 1_000_000
+    for claim in events:
+        if claim.kind != EventKind.RED_PACKET_CLAIMED:
+            continue
+        packet_id = (claim.payload or {}).get("packet_id")
+        index = by_id.get(str(packet_id)) if packet_id else None
+        if index is None:
+            earlier = [i for i, p in enumerate(packets) if p.ts_us <= claim.ts_us <= p.ts_us + window]
+            index = earlier[-1] if earlier else None
+        if index is not None and packets[index].ts_us <= claim.ts_us:
+            claims.setdefault(index, []).append(claim.ts_us)
+    today = {id(e) for e in sent_today}
+    firsts: list[float] = []
+    lasts: list[float] = []
+    for index, packet in enumerate(packets):
+        if id(packet) not in today or index not in claims:
+            continue
+        firsts.append((min(claims[index]) - packet.ts_us) / 1_000_000)
+        lasts.append((max(claims[index]) - packet.ts_us) / 1_000_000)
+    return firsts, lasts

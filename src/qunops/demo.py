@@ -1,0 +1,42 @@
+"""The demo workspace: simulated communities in a fresh SQLite file, with users to log in as."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from qunops.core.registry import WorkspaceRole
+from qunops.ingestion import import_events
+from qunops.simulate import SimulationConfig, simulate
+from qunops.store import accounts
+from qunops.store.db import open_engine, upgrade
+from qunops.store.registry import mark_operators, save_profile
+from qunops.store.rollups import fill_rollups
+
+DEMO_USER = "admin"
+DEMO_PASSWORD = "qunops-demo"
+DEMO_VIEWER = "viewer"
+
+
+def build_demo(path: Path, seed: int, timezone: str, config: SimulationConfig | None = None) -> Engine:
+    """Make `path` anew and fill it with a simulated workspace; returns an engine on it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    engine = open_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    community = simulate(config or SimulationConfig(seed=seed, timezone=timezone))
+    with engine.begin() as connection:
+        workspace_id = accounts.create_workspace(connection, "demo", "Demo communities", timezone)
+        admin = accounts.create_user(connection, DEMO_USER, DEMO_PASSWORD)
+        accounts.grant(connection, workspace_id, admin, WorkspaceRole.ADMIN)
+        viewer = accounts.create_user(connection, DEMO_VIEWER, DEMO_PASSWORD)
+        accounts.grant(connection, workspace_id, viewer, WorkspaceRole.VIEWER)
+        for profile in community.profiles:
+            save_profile(connection, workspace_id, profile)
+    import_events(engine, workspace_id, community.events())
+    with engine.begin() as connection:
+        mark_operators(connection, workspace_id, community.operators)
+    fill_rollups(engine)
+    return engine
