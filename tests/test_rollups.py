@@ -1,0 +1,139 @@
+"""Rollups: filled incrementally and resumably; a killed fill redone never double counts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from qunops.core.events import Event
+from qunops.ingestion import import_events
+from qunops.store.db import open_engine, upgrade
+from qunops.store.rollups import fill_rollups
+from qunops.store.schema import fill_state, group_days
+from tests.factories import GROUP, join, message
+from tests.store_helpers import table_states
+
+DERIVED = ("group_days", "member_days", "memberships", "fill_state", "groups")
+
+
+def many_days(days: int = 12) -> list[Event]:
+    history: list[Event] = []
+    for day in range(days):
+        base = timedelta(days=day)
+        history.append(join(100 + day, base + timedelta(minutes=1), inviter=1))
+        for n in range(6):
+            history.append(message(1 + (n + day) % 4, base + timedelta(minutes=10 + n), f"day {day} message {n}?"))
+        history.append(message(100 + day, base + timedelta(minutes=30), "hi all"))
+    return history
+
+
+def derived_state(engine: Engine) -> dict[str, object]:
+    return {k: v for k, v in table_states(engine).items() if k in DERIVED}
+
+
+def _fresh_copy(url: str, tmp_path: Path) -> Engine:
+    """A second, separate database with the same events, filled without interruption."""
+    if url.startswith("sqlite"):
+        other = open_engine(f"sqlite:///{tmp_path / 'reference.db'}")
+    else:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        name = url.rsplit("/", 1)[1] + "_ref"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        other = open_engine(url.rsplit("/", 1)[0] + "/" + name)
+    upgrade(other)
+    return other
+
+
+KILLED_FILL = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from qunops.store import rollups
+    from qunops.store.db import open_engine
+
+    marker = Path(sys.argv[2])
+    original = rollups._recompute_days
+    calls = {"n": 0}
+
+    def slow_recompute(connection, group_id, days, thresholds):
+        original(connection, group_id, days, thresholds)
+        calls["n"] += 1
+        if calls["n"] == 3:  # the third chunk has written its rows but not committed: wait to be killed
+            marker.write_text("ready")
+            time.sleep(600)
+
+    rollups._recompute_days = slow_recompute
+    rollups.fill_rollups(open_engine(sys.argv[1]), chunk_events=20)
+    """
+)
+
+
+def test_a_killed_fill_then_a_normal_run_equals_an_uninterrupted_fill(
+    engine: Engine, workspace: int, database_url: str, tmp_path: Path
+) -> None:
+    import_events(engine, workspace, iter(many_days()))
+    marker = tmp_path / "marker"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_FILL, database_url, str(marker)],
+                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    deadline = time.monotonic() + 60
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the fill never reached its third chunk"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with engine.connect() as connection:
+        partial = connection.execute(select(fill_state.c.last_event_id)).scalar()
+    assert partial == 40  # two chunks of 20 events were committed; the third was lost with the process
+
+    fill_rollups(engine, chunk_events=20)
+
+    reference = _fresh_copy(database_url, tmp_path)
+    with reference.begin() as connection:
+        from qunops.store import accounts
+
+        accounts.create_workspace(connection, "test", "Test", "Asia/Shanghai")
+    import_events(reference, workspace, iter(many_days()))
+    fill_rollups(reference)
+    try:
+        assert derived_state(engine) == derived_state(reference)
+    finally:
+        reference.dispose()
+
+
+def test_filling_twice_changes_nothing_and_new_events_update_only_their_days(engine: Engine, workspace: int) -> None:
+    import_events(engine, workspace, iter(many_days(5)))
+    fill_rollups(engine)
+    once = derived_state(engine)
+    assert fill_rollups(engine).events == 0
+    assert derived_state(engine) == once
+    import_events(engine, workspace, iter([message(2, timedelta(days=4, hours=5), "one more")]))
+    report = fill_rollups(engine)
+    assert report.events == 1
+    with engine.connect() as connection:
+        counts = dict(connection.execute(select(group_days.c.day, group_days.c.member_messages)).all())
+    assert sorted(counts.values()) == [7, 7, 7, 7, 8]
+
+
+def test_rollups_are_local_days_of_the_group_timezone(engine: Engine, workspace: int) -> None:
+    # 23:30 UTC on 1 May is 07:30 on 2 May in Asia/Shanghai.
+    from datetime import UTC, datetime
+
+    at = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)
+    import_events(engine, workspace, iter([message(1, at, group=GROUP), message(2, at + timedelta(minutes=1))]))
+    fill_rollups(engine)
+    with engine.connect() as connection:
+        row = connection.execute(select(group_days.c.day, group_days.c.hour_counts)).one()
+    assert str(row[0]) == "2024-05-02"
+    assert row[1][7] == 2
