@@ -1,0 +1,505 @@
+"""WhatsApp "Export chat" text files (Android and iOS), as a .txt or as `_chat.txt` inside the export zip.
+
+Group identity: the export has no chat id, so the group is named after the file. A file or zip called
+`WhatsApp Chat with X` (or the iOS `WhatsApp Chat - X`, German `WhatsApp-Chat mit X`, Spanish
+`Chat de WhatsApp con X`, Chinese `与X的 WhatsApp 聊天`) gives the chat name X; any other file gives its stem
+(for `_chat.txt` inside a zip, the zip's stem). The group external id is `whatsapp:<name>`, so a later
+export of the same chat under the same name lands in the same group.
+
+Members have no ids in this format: every MemberRef carries the display name only. The exporting user is
+written as "You"/"Du"/"Tú"/"你" by the phone; all of these become the member "You".
+
+Dates follow the phone's locale. The day/month order is read from the file itself (a pre-pass over the
+headers: a field above 12 settles it; otherwise the order under which time runs forwards wins).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+
+from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
+from qunops.core.platforms import Platform
+from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.reading import decode_head, local_time, text_lines
+
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200e\u200f"), None) | {0x202F: " ", 0x2009: " ", 0xA0: " "}
+_MERIDIEM = r"AM|PM|am|pm|a\.\s?m\.|p\.\s?m\.|上午|下午|午前|午後|오전|오후"
+_DATE = r"(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4})"
+_TIME = (
+    rf"(?:(?P<pre>{_MERIDIEM})\s?)?"
+    r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+    rf"(?:\s?(?P<post>{_MERIDIEM}))?"
+)
+_IOS_HEADER = re.compile(rf"^\[{_DATE},?\s+{_TIME}\]\s?(?P<rest>.*)$")
+_ANDROID_HEADER = re.compile(rf"^{_DATE},?\s+{_TIME}\s+-\s(?P<rest>.*)$")
+_PM = frozenset({"PM", "pm", "p. m.", "p.m.", "下午", "午後", "오후"})
+
+YOU = "You"
+_YOU_WORDS = frozenset({"you", "You", "Du", "du", "dich", "Tú", "tú", "Te", "te", "你", "您"})
+_Q = '["“”„«»]'  # the quote marks locales put around group names
+
+
+def _you(name: str) -> str:
+    return YOU if name.strip() in _YOU_WORDS else name.strip()
+
+
+def _names(listing: str) -> list[str]:
+    """`A, B and C` / `A, B und C` / `A、B和C` -> the names."""
+    parts = re.split(r",\s*|\s+(?:and|und|y|e)\s+|、|和", listing.strip().rstrip("."))
+    return [_you(part) for part in parts if part.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    kind: EventKind
+    channel: JoinChannel | None = None
+    actor_unknown: bool = False  # "You were added": nobody is named as the adder
+
+
+def _rule(
+    pattern: str, kind: EventKind, channel: JoinChannel | None = None, *, actor_unknown: bool = False
+) -> _Rule:
+    return _Rule(re.compile(pattern), kind, channel, actor_unknown)
+
+
+# Named groups: `actor` (who did it; You when the pattern is the "Du hast…" form without one), `members`
+# (whom it concerns: a list),
+# `name` (a new group name). A pattern without `members` concerns the actor.
+_SYSTEM_RULES: tuple[_Rule, ...] = (
+    # created
+    _rule(rf"^(?P<actor>.+?) created group {_Q}(?P<name>.*){_Q}$", EventKind.JOIN, JoinChannel.CREATED),
+    _rule(r"^(?P<actor>.+?) created this group$", EventKind.JOIN, JoinChannel.CREATED),
+    _rule(
+        rf"^(?P<actor>.+?) hat die Gruppe {_Q}(?P<name>.*){_Q} erstellt\.?$",
+        EventKind.JOIN,
+        JoinChannel.CREATED,
+    ),
+    _rule(rf"^Du hast die Gruppe {_Q}(?P<name>.*){_Q} erstellt\.?$", EventKind.JOIN, JoinChannel.CREATED),
+    _rule(rf"^Creaste el grupo {_Q}(?P<name>.*){_Q}\.?$", EventKind.JOIN, JoinChannel.CREATED),
+    _rule(rf"^(?P<actor>.+?) creó el grupo {_Q}(?P<name>.*){_Q}\.?$", EventKind.JOIN, JoinChannel.CREATED),
+    _rule(rf"^(?P<actor>.+?) ?创建了群组 ?{_Q}(?P<name>.*){_Q}$", EventKind.JOIN, JoinChannel.CREATED),
+    _rule(r"^(?P<actor>.+?) ?(?:创建了此群组|建立了此群組)$", EventKind.JOIN, JoinChannel.CREATED),
+    # joined by link
+    _rule(
+        r"^(?P<actor>.+?) joined using (?:this group's|a group|this community's) (?:invite )?link$",
+        EventKind.JOIN,
+        JoinChannel.LINK,
+    ),
+    _rule(
+        r"^(?P<actor>.+?) (?:ist|bist) über den Einladungslink .*beigetreten\.?$",
+        EventKind.JOIN,
+        JoinChannel.LINK,
+    ),
+    _rule(r"^(?P<actor>.+?) se unió usando el enlace de invitación.*$", EventKind.JOIN, JoinChannel.LINK),
+    _rule(r"^Te uniste usando el enlace de invitación.*$", EventKind.JOIN, JoinChannel.LINK),
+    _rule(
+        r"^(?P<actor>.+?) ?(?:已)?通过(?:此群组的)?邀请链接加入(?:群组|了群组)?$",
+        EventKind.JOIN,
+        JoinChannel.LINK,
+    ),
+    _rule(r"^(?P<actor>.+?) ?已?透過(?:此群組的)?邀請連結加入(?:了)?群組$", EventKind.JOIN, JoinChannel.LINK),
+    # added
+    _rule(r"^(?P<members>.+?) (?:were|was) added$", EventKind.JOIN, JoinChannel.INVITE, actor_unknown=True),
+    _rule(r"^(?P<actor>.+?) added (?P<members>.+?)$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^Du hast (?P<members>.+?) hinzugefügt\.?$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^(?P<actor>.+?) hat (?P<members>.+?) hinzugefügt\.?$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^Añadiste a (?P<members>.+?)\.?$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^(?P<actor>.+?) te añadió\.?$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^(?P<actor>.+?) añadió a (?P<members>.+?)\.?$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^(?P<actor>.+?) ?添加了 ?(?P<members>.+?)$", EventKind.JOIN, JoinChannel.INVITE),
+    _rule(r"^(?P<actor>.+?) ?已新增 ?(?P<members>.+?)$", EventKind.JOIN, JoinChannel.INVITE),
+    # removed
+    _rule(r"^(?P<actor>.+?) removed (?P<members>.+?)$", EventKind.REMOVAL),
+    _rule(r"^Du hast (?P<members>.+?) entfernt\.?$", EventKind.REMOVAL),
+    _rule(r"^(?P<actor>.+?) hat (?P<members>.+?) entfernt\.?$", EventKind.REMOVAL),
+    _rule(r"^Eliminaste a (?P<members>.+?)\.?$", EventKind.REMOVAL),
+    _rule(r"^(?P<actor>.+?) te eliminó\.?$", EventKind.REMOVAL),
+    _rule(r"^(?P<actor>.+?) eliminó a (?P<members>.+?)\.?$", EventKind.REMOVAL),
+    _rule(r"^(?P<actor>.+?) ?(?:移除了|已移除) ?(?P<members>.+?)$", EventKind.REMOVAL),
+    # left
+    _rule(r"^(?P<actor>.+?) left$", EventKind.LEAVE),
+    _rule(r"^(?P<actor>.+?) (?:hat|hast) die Gruppe verlassen\.?$", EventKind.LEAVE),
+    _rule(r"^Saliste del grupo\.?$", EventKind.LEAVE),
+    _rule(r"^(?P<actor>.+?) salió del grupo\.?$", EventKind.LEAVE),
+    _rule(r"^(?P<actor>.+?) salió\.?$", EventKind.LEAVE),
+    _rule(r"^(?P<actor>.+?) ?(?:已)?退出了?群组$", EventKind.LEAVE),
+    _rule(r"^(?P<actor>.+?) ?已離開群組$", EventKind.LEAVE),
+    # renamed
+    _rule(
+        rf"^(?P<actor>.+?) changed the (?:group name|subject) (?:from {_Q}.*{_Q} )?to {_Q}(?P<name>.*){_Q}$",
+        EventKind.RENAME,
+    ),
+    _rule(
+        rf"^(?P<actor>.+?) (?:hast|hat) den (?:Gruppennamen|Betreff) "
+        rf"(?:von {_Q}.*{_Q} )?(?:zu|in) {_Q}(?P<name>.*){_Q}"
+        r" geändert\.?$",
+        EventKind.RENAME,
+    ),
+    _rule(
+        rf"^Cambiaste (?:el asunto|el nombre del grupo) (?:de {_Q}.*{_Q} )?a {_Q}(?P<name>.*){_Q}\.?$",
+        EventKind.RENAME,
+    ),
+    _rule(
+        rf"^(?P<actor>.+?) cambió (?:el asunto|el nombre del grupo) "
+        rf"(?:de {_Q}.*{_Q} )?a {_Q}(?P<name>.*){_Q}\.?$",
+        EventKind.RENAME,
+    ),
+    _rule(
+        rf"^(?P<actor>.+?) ?(?:将|把)?(?:群组名称|群组主题|群組名稱)"
+        rf"(?:从{_Q}.*{_Q})?(?:更改|改)为 ?{_Q}(?P<name>.*){_Q}$",
+        EventKind.RENAME,
+    ),
+    _rule(
+        rf"^(?P<actor>.+?) ?(?:已)?(?:更改了|變更了)(?:群组名称|群組名稱)(?:为|為)?\s?{_Q}(?P<name>.*){_Q}$",
+        EventKind.RENAME,
+    ),
+)
+
+_SYSTEM_RULES += (
+    # group icon and description changes: kept as OTHER, attributed to who made them
+    _rule(
+        r"^(?P<actor>.+?) (?:changed|deleted) (?:this group's|the group) (?:icon|description)$",
+        EventKind.OTHER,
+    ),
+    _rule(
+        r"^(?P<actor>.+?) (?:hast|hat) (?:das Gruppenbild|die Gruppenbeschreibung) (?:geändert|gelöscht)\.?$",
+        EventKind.OTHER,
+    ),
+    _rule(
+        r"^(?:Cambiaste|(?P<actor>.+?) cambió) (?:el ícono|la descripción) de(?:l| este) grupo\.?$",
+        EventKind.OTHER,
+    ),
+    _rule(r"^(?P<actor>.+?) ?(?:更改了|删除了)此群组的(?:图标|描述)$", EventKind.OTHER),
+)
+
+_ENCRYPTION = re.compile(
+    r"end-to-end encrypted|Ende-zu-Ende-verschlüsselt"
+    r"|cifrado de extremo a extremo|cifrados de extremo a extremo"
+    r"|端到端加密|端對端加密"
+)
+
+# Media placeholders, by locale: exported without media (placeholder text) or with it (file name).
+_OMITTED = {
+    ContentType.OTHER: (
+        "<Media omitted>",
+        "<Medien ausgeschlossen>",
+        "<Multimedia omitido>",
+        "<省略影音内容>",
+        "<已省略多媒體檔案>",
+        "<媒体已省略>",
+    ),
+    ContentType.IMAGE: (
+        "image omitted",
+        "Bild weggelassen",
+        "imagen omitida",
+        "图片已省略",
+        "圖片已略去",
+        "GIF omitted",
+        "GIF weggelassen",
+        "GIF omitido",
+    ),
+    ContentType.VIDEO: ("video omitted", "Video weggelassen", "video omitido", "视频已省略", "影片已略去"),
+    ContentType.VOICE: ("audio omitted", "Audio weggelassen", "audio omitido", "音频已省略", "音訊已略去"),
+    ContentType.STICKER: (
+        "sticker omitted",
+        "Sticker weggelassen",
+        "sticker omitido",
+        "贴纸已省略",
+        "貼圖已略去",
+    ),
+    ContentType.FILE: ("document omitted", "Dokument weggelassen", "documento omitido"),
+    ContentType.CONTACT_CARD: (
+        "Contact card omitted",
+        "Kontaktkarte weggelassen",
+        "tarjeta de contacto omitida",
+    ),
+}
+_OMITTED_BY_TEXT = {text: kind for kind, texts in _OMITTED.items() for text in texts}
+_ATTACHED = re.compile(
+    r"^(?:<(?:attached|Anhang|adjunto|附件)[:：]\s*(?P<a>.+?)>|(?P<b>.+?) \((?:file attached|Datei angehängt"
+    r"|archivo adjunto|文件附件|已附加檔案)\))$"
+)
+_LOCATION = re.compile(
+    r"^(?:location|Location|Standort|ubicación|Ubicación|位置)[:：] ?https?://", re.IGNORECASE
+)
+_LIVE_LOCATION = frozenset(
+    {
+        "live location shared",
+        "Live-Standort wird geteilt.",
+        "ubicación en tiempo real compartida",
+        "已共享实时位置",
+    }
+)
+_DELETED = frozenset(
+    {
+        "This message was deleted",
+        "You deleted this message",
+        "This message was deleted.",
+        "Diese Nachricht wurde gelöscht.",
+        "Du hast diese Nachricht gelöscht.",
+        "Se eliminó este mensaje.",
+        "Eliminaste este mensaje.",
+        "Este mensaje fue eliminado",
+        "这条消息已删除",
+        "此消息已删除",
+        "你删除了此消息",
+        "此訊息已刪除",
+        "你已刪除此訊息",
+    }
+)
+_POLL = re.compile(r"^(?:POLL|UMFRAGE|ENCUESTA|投票)[:：]")
+_MENTION = re.compile(r"@\u2068(?P<name>[^\u2069]+)\u2069|@(?P<number>\+?\d[\d ]{5,}\d)")
+_EXTENSIONS = {
+    ContentType.VOICE: ("opus", "ogg", "m4a", "aac", "mp3", "amr", "wav"),
+    ContentType.IMAGE: ("jpg", "jpeg", "png", "heic", "gif"),
+    ContentType.STICKER: ("webp",),
+    ContentType.VIDEO: ("mp4", "mov", "3gp", "mkv", "avi"),
+    ContentType.CONTACT_CARD: ("vcf",),
+}
+_BY_EXTENSION = {ext: kind for kind, exts in _EXTENSIONS.items() for ext in exts}
+
+_CHAT_NAME = re.compile(
+    r"^(?:WhatsApp Chat with |WhatsApp Chat - |WhatsApp-Chat mit "
+    r"|Chat de WhatsApp con |Conversa do WhatsApp com )"
+    r"(?P<a>.+)$|^(?:与|與)(?P<b>.+?)的 ?WhatsApp ?(?:聊天|對話)$"
+)
+
+
+class WhatsAppText:
+    name = "whatsapp"
+    description = "WhatsApp chat export (.txt, or _chat.txt in the export .zip), Android or iOS"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        text = decode_head(head[:8192], ("utf-8",))
+        if text is None:
+            return False
+        for line in text.splitlines()[:20]:
+            clean = line.translate(_INVISIBLE).strip()
+            if _IOS_HEADER.match(clean) or _ANDROID_HEADER.match(clean):
+                return True
+        return False
+
+    def parse(self, source: SourceFile, context: ParseContext) -> Iterator[Event]:
+        order = _date_order(source)
+        chat = chat_name(source.name)
+        group = GroupRef(Platform.WHATSAPP, f"whatsapp:{chat}", chat)
+        pending: _Pending | None = None
+        for number, raw in text_lines(source, "utf-8"):
+            line = raw.translate(_INVISIBLE)
+            header = _header(line)
+            if header is None:
+                if pending is not None:
+                    pending.lines.append(line)
+                elif line.strip():
+                    context.skip(number, "text before the first message")
+                continue
+            if pending is not None:
+                yield from pending.events(group, context)
+            match, stamp = header
+            try:
+                when = local_time(_timestamp(match, order), context)
+            except ValueError as exc:
+                raise ImportFormatError(source.name, number, f"bad date or time {stamp!r} ({exc})") from None
+            pending = _Pending(number, when, match["rest"])
+        if pending is None:
+            raise ImportFormatError(source.name, None, "no WhatsApp message lines found")
+        yield from pending.events(group, context)
+
+
+def chat_name(source_name: str) -> str:
+    """The chat's name from the export's file (or, for `_chat.txt` in a zip, the zip's) name."""
+    archive, bang, member = source_name.rpartition("!")
+    path = PurePath(member if bang else source_name)
+    if (bang and path.name.lower().startswith("_chat")) or path.name.lower() == "chat.txt":
+        path = PurePath(archive) if bang else path
+    stem = re.sub(r"\s*\(\d+\)$", "", path.stem.strip())
+    found = _CHAT_NAME.match(stem)
+    if found:
+        return (found["a"] or found["b"]).strip()
+    return stem or "WhatsApp chat"
+
+
+def _header(line: str) -> tuple[re.Match[str], str] | None:
+    stripped = line.lstrip()
+    match = _IOS_HEADER.match(stripped) or _ANDROID_HEADER.match(stripped)
+    if match is None:
+        return None
+    return match, f"{match['date']} {match['time']}"
+
+
+def _fields(date: str) -> tuple[int, int, int]:
+    first, second, third = (int(part) for part in re.split(r"[./-]", date))
+    return first, second, third
+
+
+def _date_order(source: SourceFile) -> str:
+    """ "YMD", "DMY" or "MDY": which field of the dates is which, decided from all the file's headers."""
+    day_first_possible = month_first_possible = True
+    year_first = False
+    backwards = {"DMY": 0, "MDY": 0}
+    previous: dict[str, tuple[int, int, int]] = {}
+    separator = "/"
+    for _number, raw in text_lines(source, "utf-8"):
+        header = _header(raw.translate(_INVISIBLE))
+        if header is None:
+            continue
+        date = header[0]["date"]
+        a, b, c = _fields(date)
+        if re.match(r"\d{4}", date):
+            year_first = True
+            break
+        separator = next(ch for ch in date if not ch.isdigit())
+        if a > 12:
+            month_first_possible = False
+        if b > 12:
+            day_first_possible = False
+        for order, key in (("DMY", (c, b, a)), ("MDY", (c, a, b))):
+            if order in previous and key < previous[order]:
+                backwards[order] += 1
+            previous[order] = key
+    if year_first:
+        return "YMD"
+    if day_first_possible != month_first_possible:
+        return "DMY" if day_first_possible else "MDY"
+    if backwards["DMY"] != backwards["MDY"]:
+        return "DMY" if backwards["DMY"] < backwards["MDY"] else "MDY"
+    # No evidence either way: en-US phones write M/D/YY; dotted and dashed dates are day-first locales.
+    return "MDY" if separator == "/" else "DMY"
+
+
+def _timestamp(match: re.Match[str], order: str) -> datetime:
+    a, b, c = _fields(match["date"])
+    year, month, day = {"YMD": (a, b, c), "DMY": (c, b, a), "MDY": (c, a, b)}[order]
+    if year < 100:
+        year += 2000
+    parts = [int(part) for part in re.split(r"[:.]", match["time"])]
+    hour, minute, second = parts[0], parts[1], parts[2] if len(parts) > 2 else 0
+    meridiem = match["pre"] or match["post"]
+    if meridiem:
+        if not 0 <= hour <= 12:
+            raise ValueError("hour out of range for a 12-hour clock")
+        # 12 AM is midnight; some exports also write midnight as 00 AM.
+        hour = hour % 12 + (12 if meridiem in _PM else 0)
+    return datetime(year, month, day, hour, minute, second)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A message whose continuation lines may still follow."""
+
+    line: int
+    ts: datetime
+    first: str
+    lines: list[str] = field(default_factory=list)
+
+    def events(self, group: GroupRef, context: ParseContext) -> Iterator[Event]:
+        rest = self.first
+        sender = _sender(rest)
+        if sender is None:
+            yield from _system(group, self.ts, "\n".join([rest, *self.lines]).strip(), self.line, context)
+            return
+        name, text = sender
+        while self.lines and not self.lines[-1].strip():
+            self.lines.pop()  # blank lines at the end of the file belong to no message
+        text = "\n".join([text, *self.lines])
+        if _ENCRYPTION.search(text) and not self.lines:
+            context.skip(self.line, "encryption notice")
+            return
+        member = MemberRef(_you(name))
+        yield _message(group, self.ts, member, text)
+
+
+def _sender(rest: str) -> tuple[str, str] | None:
+    """Split `name: text`; None when the line is a system notice (no sender)."""
+    name, colon, text = rest.partition(": ")
+    if not colon:
+        # `Carol:` (an empty, view-once message) and `John Doe:.` (text right after the colon)
+        name, colon, text = rest.partition(":")
+        if not colon or not name or name.endswith(" ") or text[:1].isdigit():
+            return None  # `… at 12:30` is a system line, not a sender called "… at 12"
+    if '"' in name or "“" in name or not name.strip():
+        # a quote before the first colon belongs to a system line such as a group name with a colon in it
+        return None
+    return name, text
+
+
+def _message(group: GroupRef, ts: datetime, member: MemberRef, text: str) -> Event:
+    stripped = text.strip()
+    if stripped in _DELETED:
+        return Event(group, EventKind.RECALL, ts, member=member, text="")
+    content = ContentType.TEXT
+    payload: dict[str, object] = {}
+    attached = _ATTACHED.match(stripped)
+    if stripped in _OMITTED_BY_TEXT:
+        content = _OMITTED_BY_TEXT[stripped]
+        payload["media_omitted"] = True
+    elif attached:
+        file_name = (attached["a"] or attached["b"]).strip()
+        extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+        content = (
+            ContentType.STICKER if "-STK-" in file_name else _BY_EXTENSION.get(extension, ContentType.FILE)
+        )
+        payload["file"] = file_name
+    elif _LOCATION.match(stripped) or stripped in _LIVE_LOCATION:
+        content = ContentType.LOCATION
+    elif _POLL.match(stripped):
+        content = ContentType.POLL
+    elif not stripped:
+        content = ContentType.OTHER  # view-once or deleted media leave an empty text
+    mentions = tuple(
+        MemberRef(found["name"] or found["number"].replace(" ", "")) for found in _MENTION.finditer(text)
+    )
+    return Event(
+        group,
+        EventKind.MESSAGE,
+        ts,
+        member=member,
+        content_type=content,
+        text=text,
+        mentions=mentions,
+        payload=payload,
+    )
+
+
+def _system(group: GroupRef, ts: datetime, text: str, line: int, context: ParseContext) -> Iterator[Event]:
+    if _ENCRYPTION.search(text) or "secured with end-to-end encryption" in text:
+        context.skip(line, "encryption notice")
+        return
+    for rule in _SYSTEM_RULES:
+        found = rule.pattern.match(text)
+        if found is None:
+            continue
+        values = found.groupdict()
+        actor = MemberRef(_you(values["actor"])) if values.get("actor") else MemberRef(YOU)
+        if rule.kind is EventKind.RENAME:
+            yield Event(
+                group, EventKind.RENAME, ts, member=actor, text=text, payload={"name": values["name"]}
+            )
+            return
+        if rule.kind in (EventKind.LEAVE, EventKind.OTHER):
+            yield Event(group, rule.kind, ts, member=actor, text=text)
+            return
+        members = values.get("members")
+        if members is None:
+            payload: dict[str, object] = {"channel": rule.channel} if rule.channel else {}
+            if values.get("name") is not None:
+                payload["name"] = values["name"]
+            # `X te añadió` / `X hat dich entfernt`: the exporting user is the one added or removed
+            if rule.kind is EventKind.REMOVAL or (rule.channel is JoinChannel.INVITE and values.get("actor")):
+                yield Event(
+                    group, rule.kind, ts, member=MemberRef(YOU), actor=actor, text=text, payload=payload
+                )
+            else:
+                yield Event(group, rule.kind, ts, member=actor, text=text, payload=payload)
+            return
+        by = None if rule.actor_unknown else actor
+        for name in _names(members):
+            payload = {"channel": rule.channel} if rule.channel else {}
+            yield Event(group, rule.kind, ts, member=MemberRef(name), actor=by, text=text, payload=payload)
+        return
+    yield Event(group, EventKind.OTHER, ts, text=text)
