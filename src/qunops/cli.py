@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
@@ -34,9 +35,9 @@ class CliError(Exception):
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)  # click hands back Exit codes as the return value here
     except (CliError, StoreError, SettingsError, AccountError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -50,6 +51,8 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(status, int) and status:
+        sys.exit(status)
 
 
 def _settings_and_engine(database: str | None = None, migrate: bool = False) -> tuple[Settings, Engine]:
@@ -175,12 +178,12 @@ def _print_import_summary(summary: dict[str, object]) -> None:
     assert isinstance(files, list)
     for f in files:
         if f["error"]:
-            err.print(f"[red]✗[/red] {f['error']}", highlight=False)
+            err.print(f"[red]✗[/red] {escape(f['error'])}", highlight=False, soft_wrap=True)
         else:
-            out.print(f"[green]✓[/green] {f['name']} ({f['format']}): {f['events_new']} new, "
+            out.print(f"[green]✓[/green] {escape(f['name'])} ({f['format']}): {f['events_new']} new, "
                       f"{f['events_existing']} already stored", highlight=False)
             for skipped in f["skipped"][:20]:
-                out.print(f"    skipped line {skipped['line']}: {skipped['reason']}", highlight=False)
+                out.print(f"    skipped line {skipped['line']}: {escape(skipped['reason'])}", highlight=False)
             if len(f["skipped"]) > 20:
                 out.print(f"    … and {len(f['skipped']) - 20} more skipped lines")
     table = Table(title="dry run: nothing stored" if summary["dry_run"] else "imported", show_header=False)

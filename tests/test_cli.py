@@ -1,0 +1,115 @@
+"""The command line as a user runs it: real processes, one-line errors, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EVENTS = [
+    {"platform": "qq", "group": "100", "group_name": "测试群", "kind": "join", "ts": "2024-05-01T09:00:00+08:00",
+     "member": {"id": "1", "name": "Alice"}, "actor": {"id": "2", "name": "Bob"}, "payload": {"channel": "invite"}},
+    {"platform": "qq", "group": "100", "kind": "message", "ts": "2024-05-01T09:01:00", "id": "m1",
+     "member": {"id": "1", "name": "Alice"}, "text": "请问怎么报名？"},
+    {"platform": "qq", "group": "100", "kind": "message", "ts": "2024-05-01T09:03:00+08:00", "id": "m2",
+     "member": {"id": "2", "name": "Bob"}, "text": "看公告", "reply_to": "m1"},
+]
+
+
+def qunops(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "qunops.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=120)
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, "QUNOPS_DATABASE_URL": database_url, "QUNOPS_ADMIN_PASSWORD": "correct horse",
+           "COLUMNS": "200"}
+    result = qunops("init", "--workspace", "w1", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+def write_events(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_prints_a_json_summary_and_a_second_import_adds_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    events = write_events(tmp_path / "events.jsonl", EVENTS)
+    first = qunops("import", str(events), "--json", env=cli_env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert {k: summary[k] for k in ("groups", "members", "events_new", "events_existing", "by_kind")} == {
+        "groups": 1, "members": 2, "events_new": 3, "events_existing": 0, "by_kind": {"join": 1, "message": 2}}
+    assert summary["files"][0]["format"] == "qunops-jsonl"
+    second = json.loads(qunops("import", str(events), "--json", env=cli_env, cwd=tmp_path).stdout)
+    assert (second["events_new"], second["events_existing"]) == (0, 3)
+    groups = qunops("groups", env=cli_env, cwd=tmp_path)
+    assert "测试群" in groups.stdout and "qq" in groups.stdout
+
+
+def test_a_malformed_file_fails_alone_with_file_and_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    good = write_events(tmp_path / "a-good.jsonl", EVENTS)
+    bad = tmp_path / "b-bad.jsonl"
+    bad.write_text(json.dumps(EVENTS[0]) + '\n{"platform": "qq", "group": "100", "kind": "message", "ts": \n')
+    result = qunops("import", str(good), str(bad), "--json", env=cli_env, cwd=tmp_path)
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    errors = [f["error"] for f in summary["files"] if f["error"]]
+    assert len(errors) == 1 and errors[0].startswith(f"{bad}:2: not valid JSON")
+    assert summary["events_new"] == 3  # the good file imported; nothing of the bad one (its line 1 is valid)
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_of_no_known_format_is_named(cli_env: dict[str, str], tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("just some notes\n")
+    result = qunops("import", str(junk), env=cli_env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{junk}: not a known export format" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dry_run_stores_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    events = write_events(tmp_path / "events.jsonl", EVENTS)
+    dry = json.loads(qunops("import", str(events), "--dry-run", "--json", env=cli_env, cwd=tmp_path).stdout)
+    assert dry["events_new"] == 3 and dry["dry_run"] is True
+    real = json.loads(qunops("import", str(events), "--json", env=cli_env, cwd=tmp_path).stdout)
+    assert real["events_new"] == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://x@localhost/db", "QUNOPS_DATABASE_URL"),
+        ("sqlite:////no/such/folder/q.db", "folder /no/such/folder does not exist"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot open the database"),
+        ("not a url", "QUNOPS_DATABASE_URL"),
+    ],
+)
+def test_a_bad_database_url_is_one_line(url: str, message: str, tmp_path: Path) -> None:
+    env = {**os.environ, "QUNOPS_DATABASE_URL": url}
+    result = qunops("groups", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_without_schema_says_what_to_run(tmp_path: Path) -> None:
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    result = qunops("groups", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "qunops db upgrade" in result.stderr
+
+
+def test_a_bad_timezone_setting_names_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "QUNOPS_TIMEZONE": "Mars/Olympus"}
+    result = qunops("groups", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "QUNOPS_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
