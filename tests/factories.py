@@ -16,17 +16,32 @@ def person(n: int) -> MemberRef:
     return MemberRef(name=f"member{n}", external_id=str(1000 + n))
 
 
-def message(who: int, at: datetime | timedelta, text: str = "hello", group: GroupRef = GROUP, **extra: Any) -> Event:
+def message(
+    who: int, at: datetime | timedelta, text: str = "hello", group: GroupRef = GROUP, **extra: Any
+) -> Event:
     ts = T0 + at if isinstance(at, timedelta) else at
-    return Event(group=group, kind=EventKind.MESSAGE, ts=ts, member=person(who), content_type=ContentType.TEXT,
-                 text=text, source_id=extra.pop("source_id", f"m{who}-{ts.timestamp():.0f}"), **extra)
+    return Event(
+        group=group,
+        kind=EventKind.MESSAGE,
+        ts=ts,
+        member=person(who),
+        content_type=ContentType.TEXT,
+        text=text,
+        source_id=extra.pop("source_id", f"m{who}-{ts.timestamp():.0f}"),
+        **extra,
+    )
 
 
 def join(who: int, at: datetime | timedelta, inviter: int | None = None, group: GroupRef = GROUP) -> Event:
     ts = T0 + at if isinstance(at, timedelta) else at
-    return Event(group=group, kind=EventKind.JOIN, ts=ts, member=person(who),
-                 actor=person(inviter) if inviter is not None else None,
-                 payload={"channel": JoinChannel.INVITE if inviter is not None else JoinChannel.UNKNOWN})
+    return Event(
+        group=group,
+        kind=EventKind.JOIN,
+        ts=ts,
+        member=person(who),
+        actor=person(inviter) if inviter is not None else None,
+        payload={"channel": JoinChannel.INVITE if inviter is not None else JoinChannel.UNKNOWN},
+    )
 
 
 def leave(who: int, at: datetime | timedelta, group: GroupRef = GROUP) -> Event:

@@ -16,7 +16,9 @@ def table_states(engine: Engine, skip: tuple[str, ...] = ()) -> dict[str, list[t
         for table in metadata.sorted_tables:
             if table.name in skip:
                 continue
-            columns = [c for c in table.columns if not (table.name == "fill_state" and c.name == "updated_us")]
+            columns = [
+                c for c in table.columns if not (table.name == "fill_state" and c.name == "updated_us")
+            ]
             rows = connection.execute(select(*columns)).all()
             states[table.name] = sorted((tuple(_plain(v) for v in row) for row in rows), key=repr)
     return states

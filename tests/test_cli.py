@@ -11,24 +11,57 @@ from pathlib import Path
 import pytest
 
 EVENTS = [
-    {"platform": "qq", "group": "100", "group_name": "测试群", "kind": "join", "ts": "2024-05-01T09:00:00+08:00",
-     "member": {"id": "1", "name": "Alice"}, "actor": {"id": "2", "name": "Bob"}, "payload": {"channel": "invite"}},
-    {"platform": "qq", "group": "100", "kind": "message", "ts": "2024-05-01T09:01:00", "id": "m1",
-     "member": {"id": "1", "name": "Alice"}, "text": "请问怎么报名？"},
-    {"platform": "qq", "group": "100", "kind": "message", "ts": "2024-05-01T09:03:00+08:00", "id": "m2",
-     "member": {"id": "2", "name": "Bob"}, "text": "看公告", "reply_to": "m1"},
+    {
+        "platform": "qq",
+        "group": "100",
+        "group_name": "测试群",
+        "kind": "join",
+        "ts": "2024-05-01T09:00:00+08:00",
+        "member": {"id": "1", "name": "Alice"},
+        "actor": {"id": "2", "name": "Bob"},
+        "payload": {"channel": "invite"},
+    },
+    {
+        "platform": "qq",
+        "group": "100",
+        "kind": "message",
+        "ts": "2024-05-01T09:01:00",
+        "id": "m1",
+        "member": {"id": "1", "name": "Alice"},
+        "text": "请问怎么报名？",
+    },
+    {
+        "platform": "qq",
+        "group": "100",
+        "kind": "message",
+        "ts": "2024-05-01T09:03:00+08:00",
+        "id": "m2",
+        "member": {"id": "2", "name": "Bob"},
+        "text": "看公告",
+        "reply_to": "m1",
+    },
 ]
 
 
 def qunops(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "qunops.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "qunops.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "QUNOPS_DATABASE_URL": database_url, "QUNOPS_ADMIN_PASSWORD": "correct horse",
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "QUNOPS_DATABASE_URL": database_url,
+        "QUNOPS_ADMIN_PASSWORD": "correct horse",
+        "COLUMNS": "200",
+    }
     result = qunops("init", "--workspace", "w1", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     return env
@@ -39,13 +72,20 @@ def write_events(path: Path, records: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_import_prints_a_json_summary_and_a_second_import_adds_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_import_prints_a_json_summary_and_a_second_import_adds_nothing(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     events = write_events(tmp_path / "events.jsonl", EVENTS)
     first = qunops("import", str(events), "--json", env=cli_env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert {k: summary[k] for k in ("groups", "members", "events_new", "events_existing", "by_kind")} == {
-        "groups": 1, "members": 2, "events_new": 3, "events_existing": 0, "by_kind": {"join": 1, "message": 2}}
+        "groups": 1,
+        "members": 2,
+        "events_new": 3,
+        "events_existing": 0,
+        "by_kind": {"join": 1, "message": 2},
+    }
     assert summary["files"][0]["format"] == "qunops-jsonl"
     second = json.loads(qunops("import", str(events), "--json", env=cli_env, cwd=tmp_path).stdout)
     assert (second["events_new"], second["events_existing"]) == (0, 3)

@@ -31,7 +31,9 @@ def client(engine: Engine, workspace: int) -> Iterator[TestClient]:
         accounts.grant(connection, workspace, viewer, WorkspaceRole.VIEWER)
         outsider = accounts.create_user(connection, "outsider", "outsider password")
         accounts.grant(connection, other, outsider, WorkspaceRole.ADMIN)
-    import_events(engine, workspace, iter([message(1, timedelta(0), "hello"), message(2, timedelta(minutes=1))]))
+    import_events(
+        engine, workspace, iter([message(1, timedelta(0), "hello"), message(2, timedelta(minutes=1))])
+    )
     import_events(engine, other, iter([message(1, timedelta(0), group=OTHER_GROUP)]))
     fill_rollups(engine)
     app = create_app(Settings(database_url=str(engine.url), secret_key="test-key"), engine)
@@ -43,8 +45,11 @@ def log_in(client: TestClient, username: str, password: str) -> int:
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token[1],
-                                           "next": "/"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token[1], "next": "/"},
+        follow_redirects=False,
+    )
     return response.status_code
 
 
@@ -77,11 +82,15 @@ def test_a_login_without_the_csrf_token_is_refused(client: TestClient) -> None:
     assert client.get("/api/groups").status_code == 401
 
 
-def test_a_user_cannot_switch_into_a_workspace_they_do_not_belong_to(client: TestClient, engine: Engine) -> None:
+def test_a_user_cannot_switch_into_a_workspace_they_do_not_belong_to(
+    client: TestClient, engine: Engine
+) -> None:
     log_in(client, "outsider", "outsider password")
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
     assert token is not None
-    response = client.post("/workspace", data={"workspace_id": "1", "csrf_token": token[1]}, follow_redirects=False)
+    response = client.post(
+        "/workspace", data={"workspace_id": "1", "csrf_token": token[1]}, follow_redirects=False
+    )
     assert response.status_code == 403
     assert [g["name"] for g in client.get("/api/groups").json()] == ["Other brand's secret group"]
 

@@ -44,7 +44,10 @@ def test_identical_messages_in_one_second_stay_two_events(engine: Engine, worksp
 
 
 def test_a_replayed_batch_within_one_import_is_stored_once(engine: Engine, workspace: int) -> None:
-    batch = [message(1, timedelta(minutes=1), source_id="x1"), message(1, timedelta(minutes=1), source_id="x1")]
+    batch = [
+        message(1, timedelta(minutes=1), source_id="x1"),
+        message(1, timedelta(minutes=1), source_id="x1"),
+    ]
     summary = import_events(engine, workspace, iter(batch))
     assert (summary.events_new, summary.events_existing) == (1, 1)
 
@@ -52,11 +55,18 @@ def test_a_replayed_batch_within_one_import_is_stored_once(engine: Engine, works
 def test_a_renamed_member_stays_one_member_with_both_names(engine: Engine, workspace: int) -> None:
     renamed = MemberRef(name="new name", external_id=person(1).external_id)
     import_events(engine, workspace, iter([message(1, timedelta(0)), message(1, timedelta(hours=1))]))
-    import_events(engine, workspace, iter([Event(GROUP, EventKind.MESSAGE, T0 + timedelta(hours=2), renamed,
-                                                 text="hi", source_id="later")]))
+    import_events(
+        engine,
+        workspace,
+        iter(
+            [Event(GROUP, EventKind.MESSAGE, T0 + timedelta(hours=2), renamed, text="hi", source_id="later")]
+        ),
+    )
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(members)).scalar() == 1
-        names = connection.execute(select(member_names.c.name).order_by(member_names.c.first_seen_us)).scalars()
+        names = connection.execute(
+            select(member_names.c.name).order_by(member_names.c.first_seen_us)
+        ).scalars()
         assert list(names) == ["member1", "new name"]
 
 
@@ -65,15 +75,23 @@ def test_memberships_follow_joins_and_leaves(engine: Engine, workspace: int) -> 
     fill_rollups(engine)
     with engine.connect() as connection:
         rows = connection.execute(
-            select(members.c.external_id, memberships.c.joined_us.is_not(None), memberships.c.left_us.is_not(None),
-                   memberships.c.join_channel, memberships.c.messages)
+            select(
+                members.c.external_id,
+                memberships.c.joined_us.is_not(None),
+                memberships.c.left_us.is_not(None),
+                memberships.c.join_channel,
+                memberships.c.messages,
+            )
             .join(members, members.c.id == memberships.c.member_id)
             .order_by(members.c.external_id)
         ).all()
         inviter = connection.execute(
-            select(memberships.c.inviter_id).join(members, members.c.id == memberships.c.member_id)
+            select(memberships.c.inviter_id)
+            .join(members, members.c.id == memberships.c.member_id)
             .where(members.c.external_id == person(2).external_id)
         ).scalar()
-        inviter_external = connection.execute(select(members.c.external_id).where(members.c.id == inviter)).scalar()
+        inviter_external = connection.execute(
+            select(members.c.external_id).where(members.c.id == inviter)
+        ).scalar()
     assert rows == [("1001", True, False, "unknown", 1), ("1002", True, True, "invite", 2)]
     assert inviter_external == "1001"

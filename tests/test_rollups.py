@@ -30,7 +30,9 @@ def many_days(days: int = 12) -> list[Event]:
         base = timedelta(days=day)
         history.append(join(100 + day, base + timedelta(minutes=1), inviter=1))
         for n in range(6):
-            history.append(message(1 + (n + day) % 4, base + timedelta(minutes=10 + n), f"day {day} message {n}?"))
+            history.append(
+                message(1 + (n + day) % 4, base + timedelta(minutes=10 + n), f"day {day} message {n}?")
+            )
         history.append(message(100 + day, base + timedelta(minutes=30), "hi all"))
     return history
 
@@ -85,8 +87,10 @@ def test_a_killed_fill_then_a_normal_run_equals_an_uninterrupted_fill(
 ) -> None:
     import_events(engine, workspace, iter(many_days()))
     marker = tmp_path / "marker"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_FILL, database_url, str(marker)],
-                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_FILL, database_url, str(marker)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     deadline = time.monotonic() + 60
     while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -112,7 +116,9 @@ def test_a_killed_fill_then_a_normal_run_equals_an_uninterrupted_fill(
         reference.dispose()
 
 
-def test_filling_twice_changes_nothing_and_new_events_update_only_their_days(engine: Engine, workspace: int) -> None:
+def test_filling_twice_changes_nothing_and_new_events_update_only_their_days(
+    engine: Engine, workspace: int
+) -> None:
     import_events(engine, workspace, iter(many_days(5)))
     fill_rollups(engine)
     once = derived_state(engine)
@@ -131,7 +137,9 @@ def test_rollups_are_local_days_of_the_group_timezone(engine: Engine, workspace:
     from datetime import UTC, datetime
 
     at = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)
-    import_events(engine, workspace, iter([message(1, at, group=GROUP), message(2, at + timedelta(minutes=1))]))
+    import_events(
+        engine, workspace, iter([message(1, at, group=GROUP), message(2, at + timedelta(minutes=1))])
+    )
     fill_rollups(engine)
     with engine.connect() as connection:
         row = connection.execute(select(group_days.c.day, group_days.c.hour_counts)).one()

@@ -68,7 +68,8 @@ def _settings_and_engine(database: str | None = None, migrate: bool = False) -> 
 
 
 DatabaseOption = Annotated[
-    str | None, typer.Option("--database", help="Database URL (default: QUNOPS_DATABASE_URL or sqlite:///qunops.db).")
+    str | None,
+    typer.Option("--database", help="Database URL (default: QUNOPS_DATABASE_URL or sqlite:///qunops.db)."),
 ]
 WorkspaceOption = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace slug (default: the only workspace).")
@@ -78,7 +79,7 @@ WorkspaceOption = Annotated[
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Apply every database migration."""
-    settings, engine = _settings_and_engine(database, migrate=True)
+    _, engine = _settings_and_engine(database, migrate=True)
     out.print(f"database is current: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -88,9 +89,14 @@ def init(
     name: Annotated[str, typer.Option(help="Display name of the workspace.")] = "My communities",
     admin: Annotated[str, typer.Option(help="Username of the first admin.")] = "admin",
     password: Annotated[
-        str | None, typer.Option(envvar="QUNOPS_ADMIN_PASSWORD", help="Password of the first admin (prompted if absent).")
+        str | None,
+        typer.Option(
+            envvar="QUNOPS_ADMIN_PASSWORD", help="Password of the first admin (prompted if absent)."
+        ),
     ] = None,
-    timezone: Annotated[str | None, typer.Option(help="Workspace timezone (default: QUNOPS_TIMEZONE).")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Workspace timezone (default: QUNOPS_TIMEZONE).")
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Create the database schema, a workspace and its first admin user."""
@@ -121,7 +127,9 @@ def _workspace(engine: Engine, slug: str | None) -> tuple[int, str]:
     if slug is not None:
         match = [r for r in rows if r[1] == slug]
         if not match:
-            raise CliError(f"--workspace: no workspace {slug!r} (known: {', '.join(r[1] for r in rows) or 'none'})")
+            raise CliError(
+                f"--workspace: no workspace {slug!r} (known: {', '.join(r[1] for r in rows) or 'none'})"
+            )
         return match[0][0], match[0][2]
     if len(rows) == 1:
         return rows[0][0], rows[0][2]
@@ -153,8 +161,14 @@ def import_command(
     except (ZoneInfoNotFoundError, ValueError):
         raise CliError(f"--tz: unknown timezone {zone!r}") from None
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[events]} events"),
-        TimeElapsedColumn(), console=err, transient=True, disable=as_json or not err.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[events]} events"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
     ) as bar:
         task = bar.add_task("importing", total=None, events=0)
 
@@ -180,8 +194,11 @@ def _print_import_summary(summary: dict[str, object]) -> None:
         if f["error"]:
             err.print(f"[red]✗[/red] {escape(f['error'])}", highlight=False, soft_wrap=True)
         else:
-            out.print(f"[green]✓[/green] {escape(f['name'])} ({f['format']}): {f['events_new']} new, "
-                      f"{f['events_existing']} already stored", highlight=False)
+            out.print(
+                f"[green]✓[/green] {escape(f['name'])} ({f['format']}): {f['events_new']} new, "
+                f"{f['events_existing']} already stored",
+                highlight=False,
+            )
             for skipped in f["skipped"][:20]:
                 out.print(f"    skipped line {skipped['line']}: {escape(skipped['reason'])}", highlight=False)
             if len(f["skipped"]) > 20:
@@ -208,7 +225,11 @@ def groups_command(workspace: WorkspaceOption = None, database: DatabaseOption =
     table = Table("id", "platform", "name", "members", "messages (30d)", "last member message")
     for row in rows:
         table.add_row(
-            str(row.id), row.platform, row.name, str(row.members), str(row.messages_30d),
+            str(row.id),
+            row.platform,
+            row.name,
+            str(row.members),
+            str(row.messages_30d),
             row.last_message.strftime("%Y-%m-%d %H:%M UTC") if row.last_message else "—",
         )
     out.print(table)
@@ -235,7 +256,9 @@ def _serve(settings: Settings, engine: Engine, host: str, port: int) -> None:
 
 @app.command()
 def demo(
-    path: Annotated[Path, typer.Option("--path", help="SQLite file of the demo (made anew).")] = Path("var/demo.db"),
+    path: Annotated[Path, typer.Option("--path", help="SQLite file of the demo (made anew).")] = Path(
+        "var/demo.db"
+    ),
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
@@ -250,8 +273,10 @@ def demo(
     out.print(f"demo database: {path}")
     if no_serve:
         return
-    out.print(f"console: [bold]http://{host}:{port}[/bold]   log in as [bold]{DEMO_USER}[/bold] / "
-              f"[bold]{DEMO_PASSWORD}[/bold]   (Ctrl+C stops)")
+    out.print(
+        f"console: [bold]http://{host}:{port}[/bold]   log in as [bold]{DEMO_USER}[/bold] / "
+        f"[bold]{DEMO_PASSWORD}[/bold]   (Ctrl+C stops)"
+    )
     _serve(settings, engine, host, port)
 
 

@@ -6,7 +6,6 @@ same run still import. A dry run parses and counts everything and stores nothing
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,15 +96,26 @@ def import_paths(
             report.files.append(FileReport(name=str(path), error=str(exc)))
     for source in sources:
         report.files.append(
-            _import_file(engine, workspace_id, source, ZoneInfo(timezone), forced_format, dry_run, batch_size,
-                         progress, report.total)
+            _import_file(
+                engine,
+                workspace_id,
+                source,
+                ZoneInfo(timezone),
+                forced_format,
+                dry_run,
+                batch_size,
+                progress,
+                report.total,
+            )
         )
     if not dry_run and report.total.events_new:
         fill_rollups(engine)
     return report
 
 
-def import_events(engine: Engine, workspace_id: int, events: Iterator[Event], batch_size: int = 5000) -> IngestSummary:
+def import_events(
+    engine: Engine, workspace_id: int, events: Iterator[Event], batch_size: int = 5000
+) -> IngestSummary:
     """Store events that do not come from a file (the simulator, a gateway) in one transaction."""
     with engine.begin() as connection:
         return EventWriter(connection, workspace_id, batch_size).write(events, KeyMaker())

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         scheme = value.split(":", 1)[0]
         if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
-            raise ValueError(f"unsupported database {value!r}: use sqlite:///PATH or postgresql+psycopg://...")
+            raise ValueError(
+                f"unsupported database {value!r}: use sqlite:///PATH or postgresql+psycopg://..."
+            )
         return value
 
     def sqlite_path(self) -> Path | None:

@@ -28,7 +28,7 @@ def group_rows(connection: Connection, workspace_id: int, as_of: date | None = N
     """One row per group of the workspace, newest activity first."""
     end = as_of or utcnow().date()
     start = end - timedelta(days=29)
-    member_counts = dict(
+    member_counts: dict[int, int] = dict(
         connection.execute(
             select(memberships.c.group_id, func.count())
             .join(groups, groups.c.id == memberships.c.group_id)
@@ -36,7 +36,7 @@ def group_rows(connection: Connection, workspace_id: int, as_of: date | None = N
             .group_by(memberships.c.group_id)
         ).all()
     )
-    last_message = dict(
+    last_message: dict[int, int | None] = dict(
         connection.execute(
             select(group_days.c.group_id, func.max(group_days.c.last_message_us))
             .join(groups, groups.c.id == group_days.c.group_id)
@@ -65,9 +65,9 @@ def group_rows(connection: Connection, workspace_id: int, as_of: date | None = N
             daily_messages=daily.get(g.id, [0] * 30),
         )
         for g in connection.execute(
-            select(groups.c.id, groups.c.platform, groups.c.external_id, groups.c.name, groups.c.group_type).where(
-                groups.c.workspace_id == workspace_id
-            )
+            select(
+                groups.c.id, groups.c.platform, groups.c.external_id, groups.c.name, groups.c.group_type
+            ).where(groups.c.workspace_id == workspace_id)
         )
     ]
     rows.sort(key=lambda r: (r.last_message is None, -(r.last_message.timestamp() if r.last_message else 0)))

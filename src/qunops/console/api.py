@@ -40,7 +40,9 @@ class GroupOut(BaseModel):
 
 @router.get("/me")
 def me(viewer: CurrentViewer) -> MeOut:
-    spaces = [WorkspaceOut(id=w.workspace_id, slug=w.slug, name=w.name, role=w.role) for w in viewer.workspaces]
+    spaces = [
+        WorkspaceOut(id=w.workspace_id, slug=w.slug, name=w.name, role=w.role) for w in viewer.workspaces
+    ]
     current = next(s for s in spaces if s.id == viewer.workspace.workspace_id)
     return MeOut(username=viewer.username, workspace=current, workspaces=spaces)
 

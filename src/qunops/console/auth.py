@@ -61,7 +61,9 @@ def current_viewer(request: Request) -> Viewer:
 
 def editor_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if not viewer.can_edit:
-        raise HTTPException(403, "Your role in this workspace is viewer: you can look but not change anything.")
+        raise HTTPException(
+            403, "Your role in this workspace is viewer: you can look but not change anything."
+        )
     return viewer
 
 

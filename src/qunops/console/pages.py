@@ -30,14 +30,22 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     if not csrf_ok(request, csrf_token):
-        return page(request, "login.html", {"user": None, "next": _safe_next(next),
-                                            "error": "The form expired; please try again."}, status=400)
+        return page(
+            request,
+            "login.html",
+            {"user": None, "next": _safe_next(next), "error": "The form expired; please try again."},
+            status=400,
+        )
     with engine_of(request).connect() as connection:
         user_id = authenticate(connection, username, password)
         spaces = memberships_of(connection, user_id) if user_id is not None else []
     if user_id is None:
-        return page(request, "login.html", {"user": None, "next": _safe_next(next),
-                                            "error": "Wrong username or password."}, status=401)
+        return page(
+            request,
+            "login.html",
+            {"user": None, "next": _safe_next(next), "error": "Wrong username or password."},
+            status=401,
+        )
     request.session.clear()  # a fresh session on login: no fixation
     request.session["user_id"] = user_id
     if spaces:

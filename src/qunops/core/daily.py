@@ -117,7 +117,9 @@ class DayInput:
     reply_author: Callable[[bytes], int | None]  # who wrote the message with this key
 
 
-def roll_up_day(data: DayInput, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[GroupDay, list[MemberDay]]:
+def roll_up_day(
+    data: DayInput, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[GroupDay, list[MemberDay]]:
     """The day's group rollup and one rollup per member who did anything that day."""
     day = GroupDay(data.day)
     people: dict[int, MemberDay] = {}
@@ -228,7 +230,9 @@ def match_answers(
 
 
 def red_packet_claim_delays(
-    sent_today: Sequence[StoredEvent], events: Sequence[StoredEvent], thresholds: Thresholds = DEFAULT_THRESHOLDS
+    sent_today: Sequence[StoredEvent],
+    events: Sequence[StoredEvent],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[list[float], list[float]]:
     """Seconds from sending to the first and to the last claim, for each packet sent today that was claimed.
 
@@ -237,7 +241,11 @@ def red_packet_claim_delays(
     """
     packets = [e for e in events if e.kind == EventKind.RED_PACKET_SENT]
     claims: dict[int, list[int]] = {}
-    by_id = {str((p.payload or {}).get("packet_id")): i for i, p in enumerate(packets) if (p.payload or {}).get("packet_id")}
+    by_id = {
+        str((p.payload or {}).get("packet_id")): i
+        for i, p in enumerate(packets)
+        if (p.payload or {}).get("packet_id")
+    }
     window = thresholds.red_packet_claim_window_s * 1_000_000
     for claim in events:
         if claim.kind != EventKind.RED_PACKET_CLAIMED:

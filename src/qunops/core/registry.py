@@ -47,7 +47,10 @@ class WorkspaceRole(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ExtendedResource:
-    """A resource around a group (official account, personal account, another group) on the user-flow route."""
+    """A resource around a group (official account, personal account, another group).
+
+    `route_order` places it on the user-flow route between the group and its resources.
+    """
 
     kind: str
     name: str

@@ -68,14 +68,18 @@ def create_user(connection: Connection, username: str, password: str) -> int:
 
 def grant(connection: Connection, workspace: int, user: int, role: WorkspaceRole) -> None:
     connection.execute(
-        workspace_users.delete().where(workspace_users.c.workspace_id == workspace, workspace_users.c.user_id == user)
+        workspace_users.delete().where(
+            workspace_users.c.workspace_id == workspace, workspace_users.c.user_id == user
+        )
     )
     connection.execute(workspace_users.insert().values(workspace_id=workspace, user_id=user, role=str(role)))
 
 
 def authenticate(connection: Connection, username: str, password: str) -> int | None:
     """The user's id when the password is right, else None (same answer for unknown users)."""
-    row = connection.execute(select(users.c.id, users.c.password_hash).where(users.c.username == username)).first()
+    row = connection.execute(
+        select(users.c.id, users.c.password_hash).where(users.c.username == username)
+    ).first()
     if row is None:
         _hasher.hash(password)  # spend the same time as a real check, so timing does not reveal usernames
         return None

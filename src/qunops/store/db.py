@@ -29,7 +29,9 @@ def open_engine(url: str) -> Engine:
         elif parsed.get_backend_name() == "postgresql":
             engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
         else:
-            raise StoreError(f"QUNOPS_DATABASE_URL: unsupported database {parsed.get_backend_name()!r} in {shown}")
+            raise StoreError(
+                f"QUNOPS_DATABASE_URL: unsupported database {parsed.get_backend_name()!r} in {shown}"
+            )
         with engine.connect():
             pass
     except NoSuchModuleError:
@@ -91,4 +93,6 @@ def is_current(engine: Engine) -> bool:
 
 def require_current(engine: Engine) -> None:
     if not inspect(engine).has_table("alembic_version") or not is_current(engine):
-        raise StoreError("the database is not set up or not current: run `qunops db upgrade` (or `qunops init`)")
+        raise StoreError(
+            "the database is not set up or not current: run `qunops db upgrade` (or `qunops init`)"
+        )

@@ -119,7 +119,10 @@ class EventWriter:
         actor_id = self._member_id(platform, event.actor, event.ts) if event.actor else None
         payload = event.payload
         if event.mentions:
-            payload = {**payload, "mentions": [self._member_id(platform, m, event.ts) for m in event.mentions]}
+            payload = {
+                **payload,
+                "mentions": [self._member_id(platform, m, event.ts) for m in event.mentions],
+            }
         ts = to_us(event.ts)
         if summary.first_us is None or ts < summary.first_us:
             summary.first_us = ts
@@ -149,7 +152,8 @@ class EventWriter:
                     if self._dialect == "sqlite":
                         marks = ",".join("?" * len(chunk))
                         cursor.execute(
-                            f"SELECT key FROM events WHERE group_id = ? AND key IN ({marks})", [group_id, *chunk]
+                            f"SELECT key FROM events WHERE group_id = ? AND key IN ({marks})",
+                            [group_id, *chunk],
                         )
                     else:
                         cursor.execute(
@@ -234,7 +238,9 @@ class EventWriter:
             )
         ).scalar()
         if known is None:
-            self._connection.execute(member_names.insert().values(member_id=member_id, name=name, first_seen_us=ts_us))
+            self._connection.execute(
+                member_names.insert().values(member_id=member_id, name=name, first_seen_us=ts_us)
+            )
         elif ts_us < known:
             self._connection.execute(
                 member_names.update()

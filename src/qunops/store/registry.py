@@ -39,7 +39,12 @@ def save_profile(connection: Connection, workspace_id: int, profile: GroupProfil
     return int(
         connection.execute(
             groups.insert()
-            .values(workspace_id=workspace_id, platform=str(profile.platform), external_id=profile.external_id, **values)
+            .values(
+                workspace_id=workspace_id,
+                platform=str(profile.platform),
+                external_id=profile.external_id,
+                **values,
+            )
             .returning(groups.c.id)
         ).scalar_one()
     )

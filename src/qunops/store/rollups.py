@@ -26,7 +26,16 @@ from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
-from qunops.store.schema import events, fill_state, group_days, groups, member_days, members, memberships, workspaces
+from qunops.store.schema import (
+    events,
+    fill_state,
+    group_days,
+    groups,
+    member_days,
+    members,
+    memberships,
+    workspaces,
+)
 
 FILL_NAME = "rollups"
 
@@ -85,7 +94,9 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _last_filled(connection: Connection) -> int:
-    value = connection.execute(select(fill_state.c.last_event_id).where(fill_state.c.name == FILL_NAME)).scalar()
+    value = connection.execute(
+        select(fill_state.c.last_event_id).where(fill_state.c.name == FILL_NAME)
+    ).scalar()
     return int(value or 0)
 
 
@@ -108,7 +119,9 @@ def _touched_days(connection: Connection, after: int, upto: int) -> dict[int, se
     touched: dict[int, set[date]] = defaultdict(set)
     zones: dict[int, ZoneInfo] = {}
     rows = connection.execute(
-        select(events.c.group_id, events.c.ts_us, events.c.kind).where(events.c.id > after, events.c.id <= upto)
+        select(events.c.group_id, events.c.ts_us, events.c.kind).where(
+            events.c.id > after, events.c.id <= upto
+        )
     )
     for group_id, ts_us, kind in rows:
         zone = zones.get(group_id)
@@ -143,8 +156,12 @@ def _recompute_days(connection: Connection, group_id: int, days: list[date], thr
         position = bisect_right(found, day)
         return found[position - 1] if position else None
 
-    connection.execute(delete(group_days).where(group_days.c.group_id == group_id, group_days.c.day.in_(days)))
-    connection.execute(delete(member_days).where(member_days.c.group_id == group_id, member_days.c.day.in_(days)))
+    connection.execute(
+        delete(group_days).where(group_days.c.group_id == group_id, group_days.c.day.in_(days))
+    )
+    connection.execute(
+        delete(member_days).where(member_days.c.group_id == group_id, member_days.c.day.in_(days))
+    )
     group_rows: list[dict[str, Any]] = []
     member_rows: list[dict[str, Any]] = []
     for day in days:
@@ -259,7 +276,11 @@ def _join_days(connection: Connection, group_id: int, zone: ZoneInfo) -> dict[in
     joins: dict[int, list[date]] = defaultdict(list)
     rows = connection.execute(
         select(events.c.member_id, events.c.ts_us)
-        .where(events.c.group_id == group_id, events.c.kind == str(EventKind.JOIN), events.c.member_id.is_not(None))
+        .where(
+            events.c.group_id == group_id,
+            events.c.kind == str(EventKind.JOIN),
+            events.c.member_id.is_not(None),
+        )
         .order_by(events.c.ts_us)
     )
     for member_id, ts_us in rows:
@@ -337,7 +358,11 @@ def _rebuild_memberships(connection: Connection, group_id: int) -> None:
     activity = connection.execute(
         select(events.c.member_id, func.count(), func.min(events.c.ts_us), func.max(events.c.ts_us))
         .where(
-            and_(events.c.group_id == group_id, events.c.kind == str(EventKind.MESSAGE), events.c.member_id.is_not(None))
+            and_(
+                events.c.group_id == group_id,
+                events.c.kind == str(EventKind.MESSAGE),
+                events.c.member_id.is_not(None),
+            )
         )
         .group_by(events.c.member_id)
     )

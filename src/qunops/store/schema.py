@@ -1,7 +1,8 @@
 """The database schema (SQLAlchemy Core). Alembic migrations in `migrations/` must match it.
 
 Times are stored as integer microseconds since the Unix epoch, UTC (`*_us` columns): portable across
-SQLite and PostgreSQL, exact, and cheap to write and compare. Rollup days are the group's local calendar days (SQL DATE).
+SQLite and PostgreSQL, exact, and cheap to write and compare.
+Rollup days are the group's local calendar days (SQL DATE).
 """
 
 from __future__ import annotations
