@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from qunops.core.time import from_us, utcnow
+from qunops.core.time import from_us_or_none, utcnow
 from qunops.store.schema import group_days, groups, memberships
 
 
@@ -61,7 +61,7 @@ def group_rows(connection: Connection, workspace_id: int, as_of: date | None = N
             group_type=g.group_type,
             members=int(member_counts.get(g.id, 0)),
             messages_30d=sum(daily.get(g.id, ())),
-            last_message=from_us(last_message[g.id]) if last_message.get(g.id) else None,
+            last_message=from_us_or_none(last_message.get(g.id)),
             daily_messages=daily.get(g.id, [0] * 30),
         )
         for g in connection.execute(

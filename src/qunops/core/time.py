@@ -34,3 +34,7 @@ def day_end_us(day: date, zone: ZoneInfo) -> int:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def from_us_or_none(value: int | None) -> datetime | None:
+    return None if value is None else from_us(value)
