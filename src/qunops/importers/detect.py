@@ -1,57 +1,91 @@
-"""Which files a path means (files, folders, zips) and which format each file is in."""
+"""Which files to import and in which format: expands folders and zips, then sniffs each file."""
 
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from qunops.importers.base import Importer, ImportFormatError, SourceFile
+from qunops.importers.reading import READ_ERRORS
 from qunops.importers.registry import IMPORTERS, by_name
+
+_HEAD = 65536
 
 
 def expand_paths(paths: list[Path]) -> list[SourceFile]:
-    """Every input file the paths name: files as they are, folders recursively, zips by their members."""
+    """The export files named by `paths`, in order.
+
+    A file is taken as it is (detection reports it if it is no export). A folder is walked recursively in
+    sorted order, keeping the files that look like an export: export folders also hold media. A zip gives
+    each member that looks like an export (WhatsApp's `_chat.txt`, a JSON export...); a zip with none is an
+    error naming the zip.
+    """
     found: list[SourceFile] = []
     for path in paths:
-        if not path.exists():
-            raise ImportFormatError(str(path), None, "no such file or folder")
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                found.extend(_file_sources(child))
+            for child in sorted(
+                p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path))
+            ):
+                if zipfile.is_zipfile(child):
+                    found += _zip_members(child, required=False)
+                elif _sniffs(SourceFile.from_path(child)):
+                    found.append(SourceFile.from_path(child))
+        elif path.is_file():
+            if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+                found += _zip_members(path, required=True)
+            else:
+                found.append(SourceFile.from_path(path))
         else:
-            found.extend(_file_sources(path))
+            raise ImportFormatError(str(path), None, "no such file or folder")
     return found
 
 
-def _file_sources(path: Path) -> list[SourceFile]:
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and _looks_like_export(m.filename)]
-        if not members:
-            raise ImportFormatError(str(path), None, "this zip holds no chat export")
-        return [SourceFile.from_zip_member(path, m) for m in members]
-    return [SourceFile.from_path(path)]
-
-
-def _looks_like_export(name: str) -> bool:
-    return name.lower().endswith((".txt", ".json", ".jsonl", ".csv"))
-
-
 def detect(source: SourceFile, forced: str | None = None) -> Importer:
-    """The importer for a file: the one named by `forced`, or the first whose sniffer accepts it."""
+    """The importer for `source`: the one named by `forced`, or the first whose sniffer accepts the file."""
     if forced:
         importer = by_name(forced)
         if importer is None:
-            names = ", ".join(i.name for i in IMPORTERS)
-            raise ImportFormatError(source.name, None, f"unknown format {forced!r} (known: {names})")
+            known = ", ".join(i.name for i in IMPORTERS)
+            raise ImportFormatError(source.name, None, f"unknown format {forced!r} (known: {known})")
         return importer
-    try:
-        head = source.head()
-    except OSError as exc:
-        raise ImportFormatError(source.name, None, f"cannot read: {exc.strerror or exc}") from None
-    filename = source.name.rsplit("!", 1)[-1]
+    head = _head(source)
     for importer in IMPORTERS:
-        if importer.sniff(head, filename):
+        if importer.sniff(head, source.name):
             return importer
     tried = ", ".join(i.name for i in IMPORTERS)
     raise ImportFormatError(source.name, None, f"not a known export format (tried: {tried})")
+
+
+def _head(source: SourceFile) -> bytes:
+    try:
+        return source.head(_HEAD)
+    except READ_ERRORS as exc:
+        raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+
+
+def _sniffs(source: SourceFile) -> bool:
+    head = _head(source)
+    return any(importer.sniff(head, source.name) for importer in IMPORTERS)
+
+
+def _hidden(relative: Path | PurePosixPath) -> bool:
+    return any(part.startswith(".") or part == "__MACOSX" for part in relative.parts)
+
+
+def _zip_members(archive: Path, *, required: bool) -> list[SourceFile]:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = sorted(
+                (m for m in zf.infolist() if not m.is_dir() and not _hidden(PurePosixPath(m.filename))),
+                key=lambda m: m.filename,
+            )
+    except READ_ERRORS as exc:
+        raise ImportFormatError(str(archive), None, f"not a readable zip ({exc})") from None
+    exports = [
+        source
+        for member in members
+        if (source := SourceFile.from_zip_member(archive, member)) is not None and _sniffs(source)
+    ]
+    if required and not exports:
+        raise ImportFormatError(str(archive), None, "no chat export inside the zip")
+    return exports

@@ -61,9 +61,9 @@ def _event(record: dict[str, Any], groups: dict[tuple[str, str], GroupRef], cont
         ts=ts,
         member=_member(record.get("member")),
         actor=_member(record.get("actor")),
-        content_type=ContentType(content_type) if content_type else (
-            ContentType.TEXT if kind is EventKind.MESSAGE else None
-        ),
+        content_type=ContentType(content_type)
+        if content_type
+        else (ContentType.TEXT if kind is EventKind.MESSAGE else None),
         text=str(record.get("text") or ""),
         source_id=_optional_str(record.get("id")),
         reply_to_source_id=_optional_str(record.get("reply_to")),
