@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from typing import Any
 
 from qunops.core.events import Event, GroupRef
 
 
 def source_key(group: GroupRef, source_id: str) -> bytes:
     """Key of an event that has a platform message id."""
-    return _digest(f"id\x1f{group.platform}\x1f{group.external_id}\x1f{source_id}")
+    hasher = _source_prefix(group)
+    hasher.update(source_id.encode("utf-8", "surrogatepass"))
+    return hasher.digest()
+
+
+def _source_prefix(group: GroupRef) -> Any:
+    return hashlib.blake2b(
+        f"id\x1f{group.platform}\x1f{group.external_id}\x1f".encode("utf-8", "surrogatepass"), digest_size=16
+    )
 
 
 class KeyMaker:
@@ -24,10 +33,17 @@ class KeyMaker:
 
     def __init__(self) -> None:
         self._seen: Counter[bytes] = Counter()
+        self._prefixes: dict[GroupRef, Any] = {}
 
     def key(self, event: Event) -> bytes:
         if event.source_id is not None:
-            return source_key(event.group, event.source_id)
+            # The hash state of the group's prefix is kept and copied: keys are the hot path of imports.
+            prefix = self._prefixes.get(event.group)
+            if prefix is None:
+                prefix = self._prefixes[event.group] = _source_prefix(event.group)
+            hasher = prefix.copy()
+            hasher.update(event.source_id.encode("utf-8", "surrogatepass"))
+            return bytes(hasher.digest())
         member = event.member.identity_key() if event.member else ""
         actor = event.actor.identity_key() if event.actor else ""
         base = _digest(

@@ -15,12 +15,15 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
-from qunops.core.events import Event, GroupRef, MemberRef
+from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
 from qunops.core.keys import KeyMaker, source_key
+from qunops.core.platforms import Platform
 from qunops.core.time import to_us
-from qunops.store.schema import groups, member_names, members
+from qunops.store.schema import groups
 
 _LOOKUP_CHUNK = 500
+# Plain strings of the enums: reading `.value` of an enum member is slow on the hot path.
+_VALUES: dict[Any, str] = {m: m.value for e in (EventKind, ContentType, Platform) for m in e}
 
 
 @dataclass(slots=True)
@@ -63,9 +66,10 @@ class EventWriter:
         self._dialect = connection.dialect.name
         self._param = "?" if self._dialect == "sqlite" else "%s"
         self._group_ids: dict[tuple[str, str], int] = {}
+        self._group_ids_by_ref: dict[int, tuple[GroupRef, int]] = {}
         self._member_ids: dict[tuple[str, str], int] = {}
-        self._names_seen: set[tuple[int, str]] = set()
-        self._operator_names: set[str] = set()
+        self._seen_names: set[tuple[tuple[str, str], str]] = set()  # names already stored this run
+        self._name_times: dict[tuple[tuple[str, str], str], int] = {}  # names to store, earliest time
 
     def write(self, events: Iterable[Event], keys: KeyMaker | None = None) -> IngestSummary:
         """Store every event not stored yet; returns what was new and what existed."""
@@ -84,59 +88,69 @@ class EventWriter:
     # -- batches -------------------------------------------------------------------------------
 
     def _write_batch(self, batch: list[tuple[Event, bytes]], summary: IngestSummary) -> None:
-        rows: list[tuple[Any, ...]] = []
+        cache = self._group_ids_by_ref
+        group_ids: list[int] = []
         by_group: dict[int, list[bytes]] = {}
-        resolved: list[tuple[int, Event, bytes]] = []
         for event, key in batch:
-            group_id = self._group_id(event.group)
-            by_group.setdefault(group_id, []).append(key)
-            resolved.append((group_id, event, key))
+            group = event.group
+            hit = cache.get(id(group))
+            group_id = hit[1] if hit is not None and hit[0] is group else self._group_id(group)
+            group_ids.append(group_id)
+            keys = by_group.get(group_id)
+            if keys is None:
+                keys = by_group[group_id] = []
+            keys.append(key)
+        summary.groups.update(by_group)
         existing = self._existing_keys(by_group)
-        fresh: set[tuple[int, bytes]] = set()
-        for group_id, event, key in resolved:
-            summary.groups.add(group_id)
-            if event.member is not None:
-                summary.members.add((event.group.platform, event.member.identity_key()))
-            ident = (group_id, key)
-            if ident in existing or ident in fresh:
-                summary.events_existing += 1
-                continue
-            fresh.add(ident)
-            rows.append(self._row(group_id, event, key, summary))
-            summary.events_new += 1
-            summary.by_kind[event.kind] += 1
-        if rows:
-            placeholders = ",".join([self._param] * 10)
-            self._cursor_executemany(
-                "INSERT INTO events (group_id, key, ts_us, kind, member_id, actor_id, content_type, text, "
-                f"reply_to_key, payload) VALUES ({placeholders})",
-                rows,
-            )
+        idents = list(zip(group_ids, (key for _, key in batch), strict=True))
+        keyed = [(group_id, event, key) for group_id, (event, key) in zip(group_ids, batch, strict=True)]
+        if not existing and len(set(idents)) == len(idents):
+            new_events = keyed  # the common case of a first import: nothing stored yet, no repeats
+        else:
+            fresh: set[tuple[int, bytes]] = set()
+            new_events = []
+            for ident, item in zip(idents, keyed, strict=True):
+                if ident in existing or ident in fresh:
+                    event = item[1]
+                    if event.member is not None:
+                        summary.members.add((str(event.group.platform), event.member.identity_key()))
+                    continue
+                fresh.add(ident)
+                new_events.append(item)
+        summary.events_existing += len(keyed) - len(new_events)
+        if not new_events:
+            return
+        summary.members.update(self._resolve_members([event for _, event, _ in new_events]))
+        rows = [self._row(group_id, event, key) for group_id, event, key in new_events]
+        summary.events_new += len(rows)
+        summary.by_kind.update(row[3] for row in rows)
+        first, last = min(row[2] for row in rows), max(row[2] for row in rows)
+        summary.first_us = first if summary.first_us is None else min(first, summary.first_us)
+        summary.last_us = last if summary.last_us is None else max(last, summary.last_us)
+        placeholders = ",".join([self._param] * 10)
+        self._cursor_executemany(
+            "INSERT INTO events (group_id, key, ts_us, kind, member_id, actor_id, content_type, text, "
+            f"reply_to_key, payload) VALUES ({placeholders})",
+            rows,
+        )
 
-    def _row(self, group_id: int, event: Event, key: bytes, summary: IngestSummary) -> tuple[Any, ...]:
-        platform = event.group.platform
-        member_id = self._member_id(platform, event.member, event.ts) if event.member else None
-        actor_id = self._member_id(platform, event.actor, event.ts) if event.actor else None
+    def _row(self, group_id: int, event: Event, key: bytes) -> tuple[Any, ...]:
+        platform = _VALUES[event.group.platform]
+        ids = self._member_ids
+        member_id = ids[(platform, event.member.identity_key())] if event.member else None
+        actor_id = ids[(platform, event.actor.identity_key())] if event.actor else None
         payload = event.payload
         if event.mentions:
-            payload = {
-                **payload,
-                "mentions": [self._member_id(platform, m, event.ts) for m in event.mentions],
-            }
-        ts = to_us(event.ts)
-        if summary.first_us is None or ts < summary.first_us:
-            summary.first_us = ts
-        if summary.last_us is None or ts > summary.last_us:
-            summary.last_us = ts
+            payload = {**payload, "mentions": [ids[(platform, m.identity_key())] for m in event.mentions]}
         reply = source_key(event.group, event.reply_to_source_id) if event.reply_to_source_id else None
         return (
             group_id,
             key,
-            ts,
-            str(event.kind),
+            to_us(event.ts),
+            _VALUES[event.kind],
             member_id,
             actor_id,
-            str(event.content_type) if event.content_type else None,
+            _VALUES[event.content_type] if event.content_type else None,
             event.text,
             reply,
             orjson.dumps(payload).decode() if payload else None,
@@ -167,9 +181,14 @@ class EventWriter:
     # -- groups and members --------------------------------------------------------------------
 
     def _group_id(self, group: GroupRef) -> int:
+        # Parsers reuse one GroupRef per chat: looking it up by identity is the cheap path.
+        by_ref = self._group_ids_by_ref.get(id(group))
+        if by_ref is not None and by_ref[0] is group:
+            return by_ref[1]
         ident = (str(group.platform), group.external_id)
         cached = self._group_ids.get(ident)
         if cached is not None:
+            self._group_ids_by_ref[id(group)] = (group, cached)
             return cached
         found = self._connection.execute(
             select(groups.c.id).where(
@@ -197,55 +216,127 @@ class EventWriter:
                 .returning(groups.c.id)
             ).scalar_one()
         self._group_ids[ident] = found
+        self._group_ids_by_ref[id(group)] = (group, found)
         return found
 
-    def _member_id(self, platform: str, member: MemberRef, ts: Any) -> int:
-        ident = (str(platform), member.identity_key())
-        member_id = self._member_ids.get(ident)
-        if member_id is None:
-            member_id = self._connection.execute(
-                select(members.c.id).where(
-                    members.c.workspace_id == self._workspace_id,
-                    members.c.platform == ident[0],
-                    members.c.external_id == ident[1],
+    def _resolve_members(self, batch: list[Event]) -> set[tuple[str, str]]:
+        """Give every person the batch names a member id, creating members and remembering names in bulk."""
+        first_seen: dict[tuple[str, str], MemberRef] = {}
+        seen_names = self._seen_names
+        name_times = self._name_times
+        for event in batch:
+            platform = _VALUES[event.group.platform]
+            people = (
+                (event.member,)
+                if event.actor is None and not event.mentions
+                else (event.member, event.actor, *event.mentions)
+            )
+            for person in people:
+                if person is None:
+                    continue
+                ident = (platform, person.identity_key())
+                if ident not in first_seen:
+                    first_seen[ident] = person
+                name_key = (ident, person.name)
+                if name_key not in seen_names:
+                    ts = to_us(event.ts)
+                    earlier = name_times.get(name_key)
+                    if earlier is None or ts < earlier:
+                        name_times[name_key] = ts
+        missing = [ident for ident in first_seen if ident not in self._member_ids]
+        if missing:
+            self._load_member_ids(missing)
+            absent = [ident for ident in missing if ident not in self._member_ids]
+            if absent:
+                self._cursor_executemany(
+                    "INSERT INTO members (workspace_id, platform, external_id, display_name, is_bot, "
+                    f"is_operator) VALUES ({','.join([self._param] * 6)})",
+                    [
+                        (
+                            self._workspace_id,
+                            p,
+                            e[:200],
+                            first_seen[(p, e)].name[:300],
+                            first_seen[(p, e)].is_bot,
+                            False,
+                        )
+                        for p, e in absent
+                    ],
                 )
-            ).scalar()
-            if member_id is None:
-                member_id = self._connection.execute(
-                    members.insert()
-                    .values(
-                        workspace_id=self._workspace_id,
-                        platform=ident[0],
-                        external_id=ident[1][:200],
-                        display_name=member.name[:300],
-                        is_bot=member.is_bot,
-                        is_operator=False,
-                    )
-                    .returning(members.c.id)
-                ).scalar_one()
-            self._member_ids[ident] = member_id
-        name_ident = (member_id, member.name[:300])
-        if name_ident not in self._names_seen:
-            self._names_seen.add(name_ident)
-            self._remember_name(member_id, name_ident[1], to_us(ts))
-        return member_id
+                self._load_member_ids(absent)
+        self._remember_names()
+        return set(first_seen)
 
-    def _remember_name(self, member_id: int, name: str, ts_us: int) -> None:
+    def _load_member_ids(self, idents: list[tuple[str, str]]) -> None:
+        by_platform: dict[str, list[str]] = {}
+        for platform, external in idents:
+            by_platform.setdefault(platform, []).append(external[:200])
+        cursor = self._raw_cursor()
+        try:
+            for platform, externals in by_platform.items():
+                for start in range(0, len(externals), _LOOKUP_CHUNK):
+                    chunk = externals[start : start + _LOOKUP_CHUNK]
+                    if self._dialect == "sqlite":
+                        cursor.execute(
+                            "SELECT external_id, id FROM members WHERE workspace_id = ? AND platform = ? "
+                            f"AND external_id IN ({','.join('?' * len(chunk))})",
+                            [self._workspace_id, platform, *chunk],
+                        )
+                    else:
+                        cursor.execute(
+                            "SELECT external_id, id FROM members WHERE workspace_id = %s AND platform = %s "
+                            "AND external_id = ANY(%s)",
+                            (self._workspace_id, platform, chunk),
+                        )
+                    for external, member_id in cursor.fetchall():
+                        self._member_ids[(platform, external)] = member_id
+        finally:
+            cursor.close()
+        # Identities longer than the column were cut: map the full key to the stored one.
+        for platform, external in idents:
+            if len(external) > 200 and (platform, external[:200]) in self._member_ids:
+                self._member_ids[(platform, external)] = self._member_ids[(platform, external[:200])]
+
+    def _remember_names(self) -> None:
         """Keep every display name a member has used, with the earliest time it was seen."""
-        known = self._connection.execute(
-            select(member_names.c.first_seen_us).where(
-                member_names.c.member_id == member_id, member_names.c.name == name
+        if not self._name_times:
+            return
+        pending = {
+            (self._member_ids[ident], name[:300]): ts for (ident, name), ts in self._name_times.items()
+        }
+        for ident, name in self._name_times:
+            self._seen_names.add((ident, name))
+        self._name_times.clear()
+        stored: dict[tuple[int, str], int] = {}
+        member_list = sorted({member_id for member_id, _ in pending})
+        cursor = self._raw_cursor()
+        try:
+            for start in range(0, len(member_list), _LOOKUP_CHUNK):
+                chunk = member_list[start : start + _LOOKUP_CHUNK]
+                if self._dialect == "sqlite":
+                    cursor.execute(
+                        "SELECT member_id, name, first_seen_us FROM member_names "
+                        f"WHERE member_id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                else:
+                    cursor.execute(
+                        "SELECT member_id, name, first_seen_us FROM member_names WHERE member_id = ANY(%s)",
+                        (chunk,),
+                    )
+                stored.update(((m, n), t) for m, n, t in cursor.fetchall())
+        finally:
+            cursor.close()
+        inserts = [(m, n, t) for (m, n), t in pending.items() if (m, n) not in stored]
+        earlier = [(t, m, n) for (m, n), t in pending.items() if (m, n) in stored and t < stored[(m, n)]]
+        p = self._param
+        if inserts:
+            self._cursor_executemany(
+                f"INSERT INTO member_names (member_id, name, first_seen_us) VALUES ({p}, {p}, {p})", inserts
             )
-        ).scalar()
-        if known is None:
-            self._connection.execute(
-                member_names.insert().values(member_id=member_id, name=name, first_seen_us=ts_us)
-            )
-        elif ts_us < known:
-            self._connection.execute(
-                member_names.update()
-                .where(member_names.c.member_id == member_id, member_names.c.name == name)
-                .values(first_seen_us=ts_us)
+        if earlier:
+            self._cursor_executemany(
+                f"UPDATE member_names SET first_seen_us = {p} WHERE member_id = {p} AND name = {p}", earlier
             )
 
     # -- driver access -------------------------------------------------------------------------
