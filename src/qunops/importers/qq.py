@@ -67,7 +67,7 @@ _PLACEHOLDERS = {
     "[拍一拍]": ContentType.PAT,
 }
 _RED_PACKET = re.compile(r"^\[(?:QQ)?红包\]")
-_MENTION = re.compile(r"(?<![\w.@])@(?P<name>[^\s@]{1,40})")
+_MENTION = re.compile(r"(?<![A-Za-z0-9._%+-])@(?P<name>[^\s@]{1,40})")  # not the @ of an e-mail
 _MUTE_UNITS = {"天": 86400, "小时": 3600, "分钟": 60, "分": 60, "秒": 1}
 
 
