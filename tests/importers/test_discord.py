@@ -15,9 +15,19 @@ def _user(id_: str, name: str) -> dict[str, Any]:
 
 
 def _message(id_: str, kind: str, author: dict[str, Any], content: str = "", **extra: Any) -> dict[str, Any]:
-    return {"id": id_, "type": kind, "timestamp": f"2024-02-0{id_[-1]}T12:00:00+00:00", "content": content,
-            "author": author, "attachments": [], "embeds": [], "stickers": [], "reactions": [], "mentions": [],
-            **extra}  # fmt: skip
+    return {
+        "id": id_,
+        "type": kind,
+        "timestamp": f"2024-02-0{id_[-1]}T12:00:00+00:00",
+        "content": content,
+        "author": author,
+        "attachments": [],
+        "embeds": [],
+        "stickers": [],
+        "reactions": [],
+        "mentions": [],
+        **extra,
+    }
 
 
 def test_kinds_replies_mentions_and_joins() -> None:
@@ -27,19 +37,29 @@ def test_kinds_replies_mentions_and_joins() -> None:
         "channel": {"id": "901", "type": "GuildTextChat", "name": "general"},
         "messages": [
             _message("1", "GuildMemberJoin", bob, "Joined the server."),
-            _message("2", "Default", ann, "hi @Bob", mentions=[bob],
-                     reactions=[{"emoji": {"id": None, "name": "👍"}, "count": 2}]),
+            _message(
+                "2",
+                "Default",
+                ann,
+                "hi @Bob",
+                mentions=[bob],
+                reactions=[{"emoji": {"id": None, "name": "👍"}, "count": 2}],
+            ),
             _message("3", "Reply", bob, "hello", reference={"messageId": "2", "channelId": "901"}),
             _message("4", "Default", bob, "", attachments=[{"id": "5", "url": "u", "fileName": "a.png"}]),
             _message("5", "ChannelPinnedMessage", ann, "Pinned a message.", reference={"messageId": "3"}),
             _message("6", "ThreadCreated", ann, "Started a thread."),
         ],
-    }  # fmt: skip
+    }
     events = run(DiscordJson(), json.dumps(document).encode(), "export.json")
     assert [e.kind for e in events] == [
-        EventKind.JOIN, EventKind.MESSAGE, EventKind.MESSAGE, EventKind.MESSAGE, EventKind.ANNOUNCEMENT,
+        EventKind.JOIN,
+        EventKind.MESSAGE,
+        EventKind.MESSAGE,
+        EventKind.MESSAGE,
+        EventKind.ANNOUNCEMENT,
         EventKind.OTHER,
-    ]  # fmt: skip
+    ]
     assert events[0].member == MemberRef("Bob", "22") and events[0].payload == {
         "channel": JoinChannel.UNKNOWN
     }

@@ -77,7 +77,9 @@ def test_cr_only_line_ends_and_bom() -> None:
 
 
 def test_twelve_hour_variant_without_header_block() -> None:
-    text = "2019-09-23 8:43:38 PM 骰娘-Roll100(87200175)\n.r 1d100\n\n2019-09-23 12:05:00 AM 甲(11111)\n嗯\n\n"
+    text = (
+        "2019-09-23 8:43:38 PM 骰娘-Roll100(87200175)\n.r 1d100\n\n2019-09-23 12:05:00 AM 甲(11111)\n嗯\n\n"
+    )
     events = run(QQText(), text.encode(), name="跑团记录.txt")
     assert events[0].group.external_id == "qqtxt:跑团记录"
     assert events[0].ts.isoformat() == "2019-09-23T20:43:38+00:00"
@@ -90,19 +92,40 @@ def test_chat_exporter_json() -> None:
         "chatInfo": {"name": "技术交流群", "type": "group"},
         "statistics": {"totalMessages": 3},
         "messages": [
-            {"messageId": "7001", "timestamp": "2024-05-01T08:00:00.000Z",
-             "sender": {"uid": "u_a", "uin": "10001", "name": "小王"},
-             "rawMessage": {"sendNickName": "wang", "sendMemberName": "【群主】小王"},
-             "content": {"text": "大家好", "resources": []}},
-            {"messageId": "7002", "timestamp": 1714550460000, "sender": {"uid": "u_b", "uin": "10002", "name": "小李"},
-             "content": {"text": "", "resources": [{"type": "image"}], "reply": {"referencedMessageId": "7001"}}},
-            {"messageId": "7003", "timestamp": "2024-05-01T08:02:00.000Z", "isSystemMessage": True,
-             "sender": {"uin": "10000", "name": "系统"}, "content": {"text": "小赵加入本群"}},
-            {"messageId": "7004", "timestamp": "2024-05-01T08:03:00.000Z", "isRecalled": True,
-             "sender": {"uin": "10002", "name": "小李"}, "content": {"text": "oops"}},
+            {
+                "messageId": "7001",
+                "timestamp": "2024-05-01T08:00:00.000Z",
+                "sender": {"uid": "u_a", "uin": "10001", "name": "小王"},
+                "rawMessage": {"sendNickName": "wang", "sendMemberName": "【群主】小王"},
+                "content": {"text": "大家好", "resources": []},
+            },
+            {
+                "messageId": "7002",
+                "timestamp": 1714550460000,
+                "sender": {"uid": "u_b", "uin": "10002", "name": "小李"},
+                "content": {
+                    "text": "",
+                    "resources": [{"type": "image"}],
+                    "reply": {"referencedMessageId": "7001"},
+                },
+            },
+            {
+                "messageId": "7003",
+                "timestamp": "2024-05-01T08:02:00.000Z",
+                "isSystemMessage": True,
+                "sender": {"uin": "10000", "name": "系统"},
+                "content": {"text": "小赵加入本群"},
+            },
+            {
+                "messageId": "7004",
+                "timestamp": "2024-05-01T08:03:00.000Z",
+                "isRecalled": True,
+                "sender": {"uin": "10002", "name": "小李"},
+                "content": {"text": "oops"},
+            },
         ],
         "avatars": {},
-    }  # fmt: skip
+    }
     events = run(QQChatExporterJson(), json.dumps(document, ensure_ascii=False).encode(), "group.json")
     assert [e.kind for e in events] == [
         EventKind.MESSAGE,

@@ -11,8 +11,18 @@ from tests.importers.support import run
 
 
 def _service(id_: int, action: str, actor: str, actor_id: str, **extra: Any) -> dict[str, Any]:
-    return {"id": id_, "type": "service", "date": "2024-01-01T10:00:00", "date_unixtime": str(1704103200 + id_),
-            "actor": actor, "actor_id": actor_id, "action": action, **extra, "text": "", "text_entities": []}  # fmt: skip
+    return {
+        "id": id_,
+        "type": "service",
+        "date": "2024-01-01T10:00:00",
+        "date_unixtime": str(1704103200 + id_),
+        "actor": actor,
+        "actor_id": actor_id,
+        "action": action,
+        **extra,
+        "text": "",
+        "text_entities": [],
+    }
 
 
 GROUP = {
@@ -28,17 +38,36 @@ GROUP = {
         _service(6, "remove_members", "Cat", "user3", members=["Cat"]),
         _service(7, "edit_group_title", "Ann", "user1", title="Runners 2024"),
         _service(8, "pin_message", "Ann", "user1", message_id=9),
-        {"id": 9, "type": "message", "date": "2024-01-01T10:00:09", "date_unixtime": "1704103209", "from": "Ben",
-         "from_id": "user2", "reply_to_message_id": 1, "forwarded_from": "News",
-         "text": ["hi ", {"type": "mention_name", "text": "Eve", "user_id": 5}, " and ",
-                  {"type": "mention", "text": "@fay"}]},
-        {"id": 10, "type": "message", "date": "2024-01-01T10:00:10", "from": "Ben", "from_id": "user2",
-         "file": "(File not included. Change data exporting settings to download.)", "media_type": "voice_message",
-         "text": ""},
+        {
+            "id": 9,
+            "type": "message",
+            "date": "2024-01-01T10:00:09",
+            "date_unixtime": "1704103209",
+            "from": "Ben",
+            "from_id": "user2",
+            "reply_to_message_id": 1,
+            "forwarded_from": "News",
+            "text": [
+                "hi ",
+                {"type": "mention_name", "text": "Eve", "user_id": 5},
+                " and ",
+                {"type": "mention", "text": "@fay"},
+            ],
+        },
+        {
+            "id": 10,
+            "type": "message",
+            "date": "2024-01-01T10:00:10",
+            "from": "Ben",
+            "from_id": "user2",
+            "file": "(File not included. Change data exporting settings to download.)",
+            "media_type": "voice_message",
+            "text": "",
+        },
         _service(11, "migrate_from_group", "Ann", "user1", title="Runners"),
         {"id": 12, "type": "unsupported"},
     ],
-}  # fmt: skip
+}
 
 
 def test_group_service_records() -> None:
@@ -77,14 +106,42 @@ def test_group_service_records() -> None:
 
 
 def test_full_account_export_with_left_chats() -> None:
-    chat = {"name": "A", "type": "private_group", "id": 42,
-            "messages": [{"id": 1, "type": "message", "date_unixtime": "1700000000", "from": "X", "from_id": "user7",
-                          "text": "a"}]}  # fmt: skip
-    left = {"name": "B", "type": "public_channel", "id": 43,
-            "messages": [{"id": 1, "type": "message", "date_unixtime": "1700000001", "from": "B", "from_id": "channel43",
-                          "text": "b"}]}  # fmt: skip
-    document = {"about": "export", "personal_information": {"first_name": "me"},
-                "chats": {"about": "chats", "list": [chat]}, "left_chats": {"about": "left", "list": [left]}}  # fmt: skip
+    chat = {
+        "name": "A",
+        "type": "private_group",
+        "id": 42,
+        "messages": [
+            {
+                "id": 1,
+                "type": "message",
+                "date_unixtime": "1700000000",
+                "from": "X",
+                "from_id": "user7",
+                "text": "a",
+            }
+        ],
+    }
+    left = {
+        "name": "B",
+        "type": "public_channel",
+        "id": 43,
+        "messages": [
+            {
+                "id": 1,
+                "type": "message",
+                "date_unixtime": "1700000001",
+                "from": "B",
+                "from_id": "channel43",
+                "text": "b",
+            }
+        ],
+    }
+    document = {
+        "about": "export",
+        "personal_information": {"first_name": "me"},
+        "chats": {"about": "chats", "list": [chat]},
+        "left_chats": {"about": "left", "list": [left]},
+    }
     events = run(TelegramJson(), json.dumps(document).encode(), "result.json")
     assert [(e.group.external_id, e.group.name, e.member, e.source_id) for e in events] == [
         ("-42", "A", MemberRef("X", "7"), "1"),

@@ -61,9 +61,16 @@ def test_chinese_year_first_with_meridiem_before_the_time() -> None:
     events = run(WhatsAppText(), CHINESE.encode(), "与周末爬山的 WhatsApp 聊天.txt", zone=SHANGHAI)
     assert events[0].group.external_id == "whatsapp:周末爬山"
     assert [e.kind for e in events] == [
-        EventKind.JOIN, EventKind.JOIN, EventKind.JOIN, EventKind.MESSAGE, EventKind.MESSAGE,
-        EventKind.JOIN, EventKind.LEAVE, EventKind.REMOVAL, EventKind.RECALL,
-    ]  # fmt: skip
+        EventKind.JOIN,
+        EventKind.JOIN,
+        EventKind.JOIN,
+        EventKind.MESSAGE,
+        EventKind.MESSAGE,
+        EventKind.JOIN,
+        EventKind.LEAVE,
+        EventKind.REMOVAL,
+        EventKind.RECALL,
+    ]
     assert events[0].payload["channel"] is JoinChannel.CREATED and events[0].member == MemberRef("张三")
     assert [e.member.name for e in events[1:3] if e.member] == ["李四", "王五"]
     assert events[3].text == "大家好\n第二行"
