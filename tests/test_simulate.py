@@ -55,7 +55,8 @@ class GroupView:
 
     def active_days(self) -> set[date]:
         return {
-            d for d, msgs in self.per_day().items()
+            d
+            for d, msgs in self.per_day().items()
             if len(msgs) >= 3 and len({m.member.external_id for m in msgs if m.member}) >= 2
         }
 
@@ -104,8 +105,21 @@ def _digest(config: SimulationConfig, groups: int | None = None) -> str:
         if groups is not None and i > 40_000:
             break
         h.update(
-            repr((e.group.external_id, e.kind, e.ts.isoformat(), e.member, e.actor, e.content_type, e.text,
-                  e.source_id, e.reply_to_source_id, e.mentions, sorted(e.payload.items()))).encode()
+            repr(
+                (
+                    e.group.external_id,
+                    e.kind,
+                    e.ts.isoformat(),
+                    e.member,
+                    e.actor,
+                    e.content_type,
+                    e.text,
+                    e.source_id,
+                    e.reply_to_source_id,
+                    e.mentions,
+                    sorted(e.payload.items()),
+                )
+            ).encode()
         )
     return h.hexdigest()
 
@@ -123,15 +137,19 @@ def test_determinism_does_not_depend_on_hash_randomisation() -> None:
     code = (
         "import hashlib;from qunops.simulate import simulate, SimulationConfig;"
         "h=hashlib.sha256();"
-        "[h.update(repr((e.group.external_id,e.kind,e.ts,e.member,e.actor,e.text,e.source_id,e.reply_to_source_id,"
-        "sorted(e.payload.items()))).encode()) for e in simulate(SimulationConfig(groups=7, days=40)).events()];"
+        "[h.update(repr((e.group.external_id,e.kind,e.ts,e.member,e.actor,e.text,e.source_id,"
+        "e.reply_to_source_id,sorted(e.payload.items()))).encode())"
+        " for e in simulate(SimulationConfig(groups=7, days=40)).events()];"
         "print(h.hexdigest())"
     )
     outs = set()
     for hash_seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                check=True).stdout)
+        outs.add(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
     assert len(outs) == 1
 
 
@@ -208,7 +226,11 @@ def test_launching_groups_are_young_and_temporary_groups_end_before_planned_end(
         assert 5 <= (p.planned_end - created).days <= 9
         assert last < p.planned_end
         # After the event the group empties out.
-        leaves = [e for e in view.events if e.kind is EventKind.LEAVE and e.ts.astimezone(TZ).date() >= p.planned_end]
+        leaves = [
+            e
+            for e in view.events
+            if e.kind is EventKind.LEAVE and e.ts.astimezone(TZ).date() >= p.planned_end
+        ]
         assert len(leaves) > 5
 
 
@@ -303,20 +325,31 @@ def _members_at(view: GroupView, instant: datetime) -> set[str]:
     return members
 
 
+def _gini(values: list[int]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    weighted = sum((i + 1) * v for i, v in enumerate(ordered))
+    return (2 * weighted) / (n * sum(ordered)) - (n + 1) / n
+
+
 def test_heavy_tail_most_members_lurk_and_few_talk_most() -> None:
     c = community()
     live = [g for g, f in c.truth.stage_plan.items() if f in ("thriving", "steady")]
     end = c.config.end
     instant = datetime.combine(end + timedelta(days=1), datetime.min.time(), TZ)
+    shares = []
     for gid in live:
         view = views()[gid]
         msgs = _last_30_days(view, end)
         counts = sorted(Counter(e.member.external_id for e in msgs if e.member).values(), reverse=True)
         top = max(1, len(counts) // 10)
-        assert sum(counts[:top]) / sum(counts) > 0.45, gid
+        shares.append(sum(counts[:top]) / sum(counts))
+        assert _gini(counts) > 0.4, gid
         members = _members_at(view, instant) - c.truth.operator_ids - c.truth.bot_ids
         speakers = {e.member.external_id for e in msgs if e.member}
         assert len(members - speakers) > 0.5 * len(members), gid
+    # Concentration: in the typical group the top 10% of speakers send most messages.
+    assert sorted(shares)[len(shares) // 2] > 0.5
 
 
 def test_invitation_cascades_first_invites_come_soon_after_joining() -> None:
@@ -353,8 +386,11 @@ def test_invitation_cascades_first_invites_come_soon_after_joining() -> None:
         assert set(channels) <= {"invite", "qr", "link", "request", "created"}
         assert channels["created"] >= 3
         assert [(a, b) for a, b in c.truth.invitations[gid]] == [
-            (e.actor.external_id, e.member.external_id) for e in view.events
-            if e.kind is EventKind.JOIN and e.actor is not None and e.member is not None
+            (e.actor.external_id, e.member.external_id)
+            for e in view.events
+            if e.kind is EventKind.JOIN
+            and e.actor is not None
+            and e.member is not None
             and e.payload["channel"] != "created"
         ]
     assert soon > 3 * late
@@ -399,7 +435,11 @@ def test_opinion_leaders_receive_the_most_replies_and_mentions() -> None:
         for e in _last_30_days(view, end):
             if e.reply_to_source_id:
                 target = by_id[e.reply_to_source_id].member
-                if target and target.external_id and target.external_id != (e.member.external_id if e.member else None):
+                if (
+                    target
+                    and target.external_id
+                    and target.external_id != (e.member.external_id if e.member else None)
+                ):
                     received[target.external_id] += 1
             for m in e.mentions:
                 if m.external_id:
@@ -457,8 +497,11 @@ def test_spam_keys_point_at_real_ads_from_planted_spammers() -> None:
     assert any(len({g for g in spam_groups}) > 1 for _ in [0])
     # A spammer hits several groups, and admins removed some of them.
     for gid, spammer in c.truth.spam_removed:
-        removals = [e for e in views()[gid].events if e.kind is EventKind.REMOVAL and e.member
-                    and e.member.external_id == spammer]
+        removals = [
+            e
+            for e in views()[gid].events
+            if e.kind is EventKind.REMOVAL and e.member and e.member.external_id == spammer
+        ]
         assert len(removals) == 1 and removals[0].actor is not None
         assert removals[0].actor.external_id in c.truth.operator_ids
     # Nothing but planted spam carries contact solicitations.
@@ -512,4 +555,6 @@ def test_fates_hold_for_other_seeds_and_windows(seed: int) -> None:
     for profile in c.profiles:
         view = GroupView(grouped[profile.external_id], ops)
         temporary = profile.duration_kind is DurationKind.TEMPORARY
-        assert view.stage(config.end, temporary, profile.planned_end) == c.truth.stage_plan[profile.external_id]
+        assert (
+            view.stage(config.end, temporary, profile.planned_end) == c.truth.stage_plan[profile.external_id]
+        )

@@ -4,7 +4,7 @@ This is the hot path (tens of millions of messages for a large community), so it
 text is drawn from per-group pools built once, times are integer seconds after local midnight, each
 day's events are collected as plain tuples, sorted once, and only then turned into `Event`s.
 
-Source ids are `epoch_second * 100000 + n`, where n numbers the day's events in the order they were
+Source ids are `epoch_second * 100000 + n`, where n is the event's position in the day's list as it is
 generated: unique within the group (the epoch second pins the day), known the moment an event is made
 (so a reply can point at its question right away), and, for planned spam, known before generation
 (n from `plan.SPAM_ORDER_BASE` up is reserved for it).
@@ -21,30 +21,133 @@ from typing import Any
 from qunops.core.events import ContentType, Event, EventKind, MemberRef
 from qunops.core.platforms import Platform
 from qunops.simulate import vocab
-from qunops.simulate.plan import BOT, MEMBER, GroupPlan, World
+from qunops.simulate.plan import BOT, MEMBER, GroupPlan, SpamMessage, World
 
 MESSAGE = EventKind.MESSAGE
-JOIN = EventKind.JOIN
-LEAVE = EventKind.LEAVE
-REMOVAL = EventKind.REMOVAL
 TEXT = ContentType.TEXT
+NO_MENTIONS: tuple[MemberRef, ...] = ()
 
-# Relative chat volume per local hour: morning, lunch and evening peaks.
-_LEISURE_WEEKDAY = (3, 1.5, 0.8, 0.5, 0.5, 1, 4, 10, 16, 18, 16, 15, 22, 18, 12, 12, 13, 14, 16, 22, 28, 30, 22, 10)
-_LEISURE_WEEKEND = (5, 2.5, 1.2, 0.6, 0.5, 0.6, 2, 5, 9, 14, 18, 20, 22, 20, 18, 18, 18, 17, 18, 24, 28, 30, 26, 14)
-_WORK_WEEKDAY = (1, 0.5, 0.3, 0.2, 0.2, 0.5, 2, 8, 20, 28, 26, 24, 20, 18, 24, 24, 22, 20, 14, 12, 12, 10, 6, 2)
+# One event before it becomes an Event: (seconds after local midnight, n, kind, member, actor, content
+# type, text, source id, reply-to source id, mentions, payload). Sorting compares (seconds, n) only,
+# as n is unique within the day.
+Record = tuple[int, int, EventKind, MemberRef, MemberRef | None, ContentType | None, str, int, int | None,
+               tuple[MemberRef, ...], dict[str, Any] | None]  # fmt: skip
+
+# Relative chat volume per local hour: morning, lunch and evening peaks; work groups peak in office hours.
+_LEISURE_WEEKDAY = (
+    3,
+    1.5,
+    0.8,
+    0.5,
+    0.5,
+    1,
+    4,
+    10,
+    16,
+    18,
+    16,
+    15,
+    22,
+    18,
+    12,
+    12,
+    13,
+    14,
+    16,
+    22,
+    28,
+    30,
+    22,
+    10,
+)
+_LEISURE_WEEKEND = (
+    5,
+    2.5,
+    1.2,
+    0.6,
+    0.5,
+    0.6,
+    2,
+    5,
+    9,
+    14,
+    18,
+    20,
+    22,
+    20,
+    18,
+    18,
+    18,
+    17,
+    18,
+    24,
+    28,
+    30,
+    26,
+    14,
+)
+_WORK_WEEKDAY = (
+    1,
+    0.5,
+    0.3,
+    0.2,
+    0.2,
+    0.5,
+    2,
+    8,
+    20,
+    28,
+    26,
+    24,
+    20,
+    18,
+    24,
+    24,
+    22,
+    20,
+    14,
+    12,
+    12,
+    10,
+    6,
+    2,
+)
 _WORK_WEEKEND = (1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 6, 10, 12, 12, 12, 12, 12, 12, 12, 10, 10, 10, 10, 8, 5, 2)
 _HOURS = tuple(range(24))
 
-_MEDIA: tuple[tuple[float, ContentType, str], ...] = (
-    (0.40, ContentType.IMAGE, ""),
-    (0.62, ContentType.STICKER, ""),
-    (0.74, ContentType.VOICE, ""),
-    (0.86, ContentType.LINK, ""),
-    (0.92, ContentType.FILE, ""),
-    (0.97, ContentType.VIDEO, ""),
-    (1.01, ContentType.LOCATION, ""),
+# Non-text messages: cumulative share among media messages.
+_MEDIA: tuple[tuple[float, ContentType], ...] = (
+    (0.40, ContentType.IMAGE),
+    (0.62, ContentType.STICKER),
+    (0.74, ContentType.VOICE),
+    (0.86, ContentType.LINK),
+    (0.92, ContentType.FILE),
+    (0.97, ContentType.VIDEO),
+    (1.01, ContentType.LOCATION),
 )
+QUESTION_RATE = 0.13
+EXPERT_ANSWER_RATE = 0.75
+
+
+def _add(
+    recs: list[Record],
+    base: int,
+    t: int,
+    kind: EventKind,
+    member: MemberRef,
+    ctype: ContentType | None = None,
+    text: str = "",
+    *,
+    actor: MemberRef | None = None,
+    reply: int | None = None,
+    mentions: tuple[MemberRef, ...] = NO_MENTIONS,
+    payload: dict[str, Any] | None = None,
+) -> int:
+    """Append an event to the day's list; returns its source id."""
+    n = len(recs)
+    sid = (base + t) * 100_000 + n
+    recs.append((t, n, kind, member, actor, ctype, text, sid, reply, mentions, payload))
+    return sid
 
 
 class _Pools:
@@ -63,12 +166,15 @@ class _Pools:
                 out.append(templates[rng.randrange(len(templates))].format(a=a, b=b))
             return out
 
+        self.zh = zh
+        self.keywords = kws
         self.statements = fill(vocab.ZH_STATEMENTS if zh else vocab.EN_STATEMENTS, 200)
         self.questions = fill(vocab.ZH_QUESTIONS if zh else vocab.EN_QUESTIONS, 80)
         self.answers = fill(vocab.ZH_ANSWERS if zh else vocab.EN_ANSWERS, 60)
         self.chitchat = list(vocab.ZH_CHITCHAT if zh else vocab.EN_CHITCHAT)
+        guide = "指南" if zh else "guide"
         self.links = [
-            f"{kws[rng.randrange(len(kws))]} {'指南' if zh else 'guide'} https://example.com/{rng.randrange(10**6)}"
+            f"{kws[rng.randrange(len(kws))]} {guide} https://example.com/{rng.randrange(10**6)}"
             for _ in range(20)
         ]
         self.files = [f"{kws[rng.randrange(len(kws))]}{'资料' if zh else '-notes'}.pdf" for _ in range(10)]
@@ -77,9 +183,7 @@ class _Pools:
         self.greetings = vocab.ZH_GREETINGS if zh else vocab.EN_GREETINGS
         self.rp_thanks = vocab.ZH_RP_THANKS if zh else vocab.EN_RP_THANKS
         self.breakers = fill(vocab.ZH_BREAKERS if zh else vocab.EN_BREAKERS, 6)
-        self.topics = list(topic.daily_topics)
-        self.zh = zh
-        self.keywords = kws
+        self.topics = topic.daily_topics
 
 
 def _session_times(rng: Random, start: int, size: int, day_len: int) -> list[int]:
@@ -109,16 +213,17 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
     platform = group.platform
     roster = plan.roster
     refs: list[MemberRef] = [world.member_ref(platform, m) for m in roster]
-    names = [("@" + r.name) for r in refs]
+    names = ["@" + r.name for r in refs]
     weights = [m.weight for m in roster]
     pools = _Pools(plan, rng)
     statements, n_st = pools.statements, len(pools.statements)
     questions, n_q = pools.questions, len(pools.questions)
-    answers, n_ans = pools.answers, len(pools.answers)
+    answers = pools.answers
     chitchat, n_cc = pools.chitchat, len(pools.chitchat)
+    # WeChat shows a reply as a quote message; other platforms as a text with a reply reference.
     reply_ct = ContentType.QUOTE if platform is Platform.WECHAT else TEXT
     zh = pools.zh
-    empty: tuple[MemberRef, ...] = ()
+    empty = NO_MENTIONS
 
     joins: dict[int, list[int]] = {}
     leaves: dict[int, list[int]] = {}
@@ -126,7 +231,7 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
         joins.setdefault(m.join_day, []).append(pos)
         if m.leave_day >= 0:
             leaves.setdefault(m.leave_day, []).append(pos)
-    spam_by_day: dict[int, list[Any]] = {}
+    spam_by_day: dict[int, list[SpamMessage]] = {}
     for message in plan.spam:
         spam_by_day.setdefault(message.day, []).append(message)
 
@@ -136,57 +241,55 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
     leader = leaders[0] if leaders else -1
     operators = plan.operators
     owner = plan.owner
+    owner_ref = refs[owner]
+    # QQ and Telegram groups with a bot let it greet newcomers; WeChat operators greet by hand.
     welcomer = plan.bot if plan.bot >= 0 and platform is not Platform.WECHAT else owner
-    q_rate = 0.13
     hour_weekday = list(accumulate(_WORK_WEEKDAY if plan.work else _LEISURE_WEEKDAY))
     hour_weekend = list(accumulate(_WORK_WEEKEND if plan.work else _LEISURE_WEEKEND))
     end = world.end_day
 
-    # A few one-off housekeeping events: an admin grant, a rename, a mute.
+    # A few one-off housekeeping events: an admin grant, a rename, a mute, silence breakers.
     admin_day = plan.created + 1 if rand() < 0.5 else -1
     rename_day = plan.created + randint(10, 40) if plan.planned_end is None and rand() < 0.2 else -1
     mute_day = randint(plan.created, max(plan.created, plan.last_open)) if rand() < 0.3 else -1
-    breaker_days = set()
+    breaker_days: set[int] = set()
     if plan.ops_until < end and plan.fate in ("dormant", "dead"):
         for _ in range(randint(1, 2)):
             breaker_days.add(randint(plan.ops_until + 1, end))
 
-    speakers: list[int] = []
+    speakers: list[int] = []  # present members who talk, in join order
     present: list[int] = []
     cum: list[float] = []
     dirty = True
     packet_seq = 0
+    reply: int | None = None
 
     for d in range(plan.created, world.days):
         base = world.day_epoch[d]
         day_len = world.day_len[d]
         quota = plan.quota[d]
         active = quota >= 3
-        weekday = world.weekday[d]
-        weekend = weekday >= 5
+        weekend = world.weekday[d] >= 5
         managed = d <= plan.ops_until
-        recs: list[tuple[Any, ...]] = []
+        recs: list[Record] = []
         ap = recs.append
-        n = 0
         # Nothing happens in a group before it exists.
         min_start = roster[owner].join_sec + 120 if d == plan.created else 0
 
         # People who leave today are gone for the whole day: nobody speaks after leaving.
         for pos in leaves.get(d, ()):
             m = roster[pos]
-            sid = (base + m.leave_sec) * 100_000 + n
             if m.removed_by >= 0:
-                ap((m.leave_sec, n, REMOVAL, refs[pos], refs[m.removed_by], None, "", sid, None, empty, None))
+                _add(recs, base, m.leave_sec, EventKind.REMOVAL, refs[pos], actor=refs[m.removed_by])
             else:
-                ap((m.leave_sec, n, LEAVE, refs[pos], None, None, "", sid, None, empty, None))
-            n += 1
+                _add(recs, base, m.leave_sec, EventKind.LEAVE, refs[pos])
             if pos in present:
                 present.remove(pos)
-            if weights[pos] > 0 and pos in speakers:
+            if pos in speakers:
                 speakers.remove(pos)
                 dirty = True
 
-        # Joins, the welcome ceremony and newcomers' greetings. Joiners start chatting tomorrow.
+        # Joins, the welcome ceremony and newcomers' greetings.
         day_joins = sorted(joins.get(d, ()), key=lambda p: roster[p].join_sec)
         batch: list[int] = []
         for i, pos in enumerate(day_joins):
@@ -194,14 +297,13 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
             payload: dict[str, Any] = {"channel": m.channel}
             if m.source:
                 payload["source"] = m.source
-            actor = refs[m.inviter] if m.inviter >= 0 else None
-            ap((m.join_sec, n, JOIN, refs[pos], actor, None, "", (base + m.join_sec) * 100_000 + n, None, empty, payload))
-            n += 1
+            inviter = refs[m.inviter] if m.inviter >= 0 else None
+            _add(recs, base, m.join_sec, EventKind.JOIN, refs[pos], actor=inviter, payload=payload)
             if m.channel != "created" and m.kind == MEMBER:
                 batch.append(pos)
-            nxt = roster[day_joins[i + 1]].join_sec if i + 1 < len(day_joins) else None
-            if batch and (nxt is None or nxt - roster[batch[0]].join_sec > 1800):
-                n = _welcome(plan, pools, rng, recs, batch, refs, names, welcomer, base, day_len, n, managed, active)
+            following = roster[day_joins[i + 1]].join_sec if i + 1 < len(day_joins) else None
+            if batch and (following is None or following - roster[batch[0]].join_sec > 1800):
+                _welcome(plan, pools, rng, recs, batch, refs, names, welcomer, base, day_len, managed, active)
                 batch = []
             if m.leave_day != d:
                 present.append(pos)
@@ -211,58 +313,57 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
                 if weights[pos] > 0 and roster[pos].channel == "created":
                     speakers.append(pos)
                     dirty = True
-            rules = (vocab.ZH_RULES if zh else vocab.EN_RULES).format(a=pools.keywords[0], purpose=plan.topic.purpose)
-            t = roster[owner].join_sec + 300
-            ap((t, n, EventKind.ANNOUNCEMENT, refs[owner], None, TEXT, rules, (base + t) * 100_000 + n, None, empty, None))
-            n += 1
+            rules = (vocab.ZH_RULES if zh else vocab.EN_RULES).format(
+                a=pools.keywords[0], purpose=plan.topic.purpose
+            )
+            _add(recs, base, min_start + 180, EventKind.ANNOUNCEMENT, owner_ref, TEXT, rules)
 
         # The operators' routine: morning digest, daily topic, silence breakers, a closing notice.
         topic_time = -1
         if managed and plan.digest and not weekend and min_start < 8 * 3600:
-            t = randint(8 * 3600, 8 * 3600 + 1800)
-            text = (vocab.ZH_DIGEST if zh else vocab.EN_DIGEST).format(
-                date=world.dates[d].isoformat(), a=pools.keywords[d % len(pools.keywords)],
-                b=pools.keywords[(d * 7 + 3) % len(pools.keywords)],
+            keywords = pools.keywords
+            template = vocab.ZH_DIGEST if zh else vocab.EN_DIGEST
+            text = template.format(
+                date=world.dates[d].isoformat(),
+                a=keywords[d % len(keywords)],
+                b=keywords[(d * 7 + 3) % len(keywords)],
             )
-            ap((t, n, MESSAGE, refs[owner], None, TEXT, text, (base + t) * 100_000 + n, None, empty, None))
-            n += 1
+            _add(recs, base, randint(8 * 3600, 8 * 3600 + 1800), MESSAGE, owner_ref, TEXT, text)
         if managed and plan.daily_topic and not (weekend and plan.work) and min_start < 9 * 3600:
             topic_time = randint(9 * 3600, 10 * 3600 + 1800)
-            op = operators[d % len(operators)]
-            topic = pools.topics[d % len(pools.topics)]
-            text = (vocab.ZH_TOPIC if zh else vocab.EN_TOPIC).format(topic=topic)
-            ap((topic_time, n, MESSAGE, refs[op], None, TEXT, text, (base + topic_time) * 100_000 + n, None, empty, None))
-            n += 1
+            text = (vocab.ZH_TOPIC if zh else vocab.EN_TOPIC).format(
+                topic=pools.topics[d % len(pools.topics)]
+            )
+            _add(recs, base, topic_time, MESSAGE, refs[operators[d % len(operators)]], TEXT, text)
         if d in breaker_days or (managed and not active and plan.fate == "cooling" and rand() < 0.3):
-            t = randint(10 * 3600, 21 * 3600)
             text = pools.breakers[randint(0, len(pools.breakers) - 1)]
-            ap((t, n, MESSAGE, refs[owner], None, TEXT, text, (base + t) * 100_000 + n, None, empty, None))
-            n += 1
+            _add(recs, base, randint(10 * 3600, 21 * 3600), MESSAGE, owner_ref, TEXT, text)
         if plan.planned_end is not None and d == plan.planned_end:
-            t = randint(19 * 3600, 21 * 3600)
             text = vocab.ZH_CLOSING if zh else vocab.EN_CLOSING
-            ap((t, n, EventKind.ANNOUNCEMENT, refs[owner], None, TEXT, text, (base + t) * 100_000 + n, None, empty, None))
-            n += 1
+            _add(recs, base, randint(19 * 3600, 21 * 3600), EventKind.ANNOUNCEMENT, owner_ref, TEXT, text)
         if plan.bot >= 0 and min_start < 7 * 3600:
             # Bots keep posting whatever happens to the group: they do not count as member messages.
-            t = randint(7 * 3600 + 1800, 7 * 3600 + 2400)
-            text = (vocab.ZH_BOT_MORNING if zh else vocab.EN_BOT_MORNING).format(date=world.dates[d].isoformat())
-            ap((t, n, MESSAGE, refs[plan.bot], None, TEXT, text, (base + t) * 100_000 + n, None, empty, None))
-            n += 1
+            template = vocab.ZH_BOT_MORNING if zh else vocab.EN_BOT_MORNING
+            text = template.format(date=world.dates[d].isoformat())
+            _add(recs, base, randint(7 * 3600 + 1800, 7 * 3600 + 2400), MESSAGE, refs[plan.bot], TEXT, text)
         if d == admin_day and speakers:
             target = leader if leader >= 0 else speakers[0]
             t = randint(10 * 3600, 20 * 3600)
-            ap((t, n, EventKind.ADMIN_CHANGE, refs[target], refs[owner], None, "", (base + t) * 100_000 + n, None,
-                empty, {"granted": True}))
-            n += 1
+            _add(
+                recs,
+                base,
+                t,
+                EventKind.ADMIN_CHANGE,
+                refs[target],
+                actor=owner_ref,
+                payload={"granted": True},
+            )
         if d == rename_day:
-            t = randint(10 * 3600, 20 * 3600)
             old = group.name + ("交流群" if zh else " (old)")
-            ap((t, n, EventKind.RENAME, refs[owner], None, None, group.name, (base + t) * 100_000 + n, None, empty,
-                {"name": group.name, "old_name": old}))
-            n += 1
+            _add(recs, base, randint(10 * 3600, 20 * 3600), EventKind.RENAME, owner_ref, None, group.name,
+                 payload={"name": group.name, "old_name": old})  # fmt: skip
 
-        # Member conversation.
+        # Member conversation: sessions of a few people, a burst of messages each.
         if quota > 0 and speakers:
             if dirty:
                 cum = list(accumulate(weights[p] for p in speakers))
@@ -281,14 +382,15 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
                 size = min(size, remaining, 60)
                 remaining -= size
                 if first and topic_time >= 0:
-                    start = topic_time + randint(60, 1200)
+                    start = topic_time + randint(60, 1200)  # members pick up the daily topic
                 else:
                     start = choices(_HOURS, cum_weights=hours)[0] * 3600 + randint(0, 3599)
                 if start < min_start:
                     start = min_start + randint(0, 3600)
                 first = False
-                k = 2 + int(rand() * rand() * 6)
-                parts = list(dict.fromkeys(choices(speakers, cum_weights=cum, k=k)))
+                parts = list(
+                    dict.fromkeys(choices(speakers, cum_weights=cum, k=2 + int(rand() * rand() * 6)))
+                )
                 opener_is_leader = leader_here and rand() < 0.3
                 if opener_is_leader:
                     if leader in parts:
@@ -300,6 +402,7 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
                         other = speakers[0] if speakers[0] != other else speakers[1]
                     parts.append(other)
                 if len(parts) > 1:
+                    # Within a conversation, too, the big talkers talk most.
                     seq = choices(parts, weights=[weights[p] for p in parts], k=size)
                     if opener_is_leader:
                         seq[0] = leader
@@ -308,97 +411,115 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
                 else:
                     seq = parts * size
                 times = _session_times(rng, start, size, day_len)
-                anchor = -1
+                anchor = -1  # the opinion leader's opening message, which draws replies
                 for j in range(size):
                     p = seq[j]
                     t = times[j]
+                    n = len(recs)
                     sid = (base + t) * 100_000 + n
                     r = rand()
-                    if r < q_rate:
-                        ap((t, n, MESSAGE, refs[p], None, TEXT, questions[int(rand() * n_q)], sid, None, empty, None))
-                        n += 1
-                        if not active:
-                            continue
-                        if day_experts and p not in expert_set and rand() < 0.75:
-                            e = day_experts[int(rand() * len(day_experts))]
-                            ta = t + 20 + int(expo(0.012))
-                            if ta < day_len:
-                                ap((ta, n, MESSAGE, refs[e], None, reply_ct, answers[int(rand() * n_ans)],
-                                    (base + ta) * 100_000 + n, sid, empty, None))
-                                n += 1
-                                if rand() < 0.3:
-                                    tt = ta + randint(30, 300)
-                                    if tt < day_len:
-                                        text = pools.thanks[int(rand() * len(pools.thanks))].format(who=names[e])
-                                        ap((tt, n, MESSAGE, refs[p], None, TEXT, text, (base + tt) * 100_000 + n,
-                                            None, (refs[e],), None))
-                                        n += 1
-                        elif len(parts) > 1 and rand() < 0.35:
-                            other = parts[0] if parts[0] != p else parts[1]
-                            ta = t + 30 + int(expo(0.005))
-                            if ta < day_len:
-                                ap((ta, n, MESSAGE, refs[other], None, reply_ct, answers[int(rand() * n_ans)],
-                                    (base + ta) * 100_000 + n, sid, empty, None))
-                                n += 1
+                    if r < QUESTION_RATE:
+                        ap(
+                            (
+                                t,
+                                n,
+                                MESSAGE,
+                                refs[p],
+                                None,
+                                TEXT,
+                                questions[int(rand() * n_q)],
+                                sid,
+                                None,
+                                empty,
+                                None,
+                            )
+                        )
+                        if active:
+                            _answer(rng, recs, base, day_len, sid, t, p, day_experts, expert_set, parts, refs,
+                                    names, reply_ct, answers, pools.thanks)  # fmt: skip
                         continue
+                    ct = TEXT
+                    reply = None
+                    mentions = empty
                     if p == leader:
                         if anchor < 0:
                             anchor = sid
-                        ap((t, n, MESSAGE, refs[p], None, TEXT, statements[int(rand() * n_st)], sid, None, empty, None))
-                        n += 1
-                        continue
-                    if anchor >= 0 and r < 0.55:
+                        text = statements[int(rand() * n_st)]
+                    elif anchor >= 0 and r < 0.55:
                         # Opinion leaders draw replies and mentions.
                         if r < 0.42:
-                            ap((t, n, MESSAGE, refs[p], None, reply_ct, statements[int(rand() * n_st)], sid, anchor,
-                                empty, None))
+                            ct, reply, text = reply_ct, anchor, statements[int(rand() * n_st)]
                         else:
                             text = pools.ol_react[int(rand() * len(pools.ol_react))].format(who=names[leader])
-                            ap((t, n, MESSAGE, refs[p], None, TEXT, text, sid, None, (refs[leader],), None))
-                        n += 1
-                        continue
-                    r2 = rand()
-                    if r2 < 0.62:
-                        ap((t, n, MESSAGE, refs[p], None, TEXT, statements[int(r2 * 322.58) % n_st], sid, None, empty,
-                            None))
-                    elif r2 < 0.84:
-                        ap((t, n, MESSAGE, refs[p], None, TEXT, chitchat[int(r2 * 1000) % n_cc], sid, None, empty, None))
+                            mentions = (refs[leader],)
                     else:
-                        x = (r2 - 0.84) / 0.16
-                        for bound, ct, _ in _MEDIA:
-                            if x < bound:
-                                break
-                        text = ""
-                        if ct is ContentType.LINK:
-                            text = pools.links[int(x * 1000) % len(pools.links)]
-                        elif ct is ContentType.FILE:
-                            text = pools.files[int(x * 1000) % len(pools.files)]
-                        ap((t, n, MESSAGE, refs[p], None, ct, text, sid, None, empty, None))
-                        if r2 > 0.9985 and t + 30 < day_len:
-                            # Recalled a moment later.
-                            n += 1
-                            ap((t + 30, n, EventKind.RECALL, refs[p], None, None, "", (base + t + 30) * 100_000 + n,
-                                None, empty, {"recalled_source_id": str(sid)}))
-                    n += 1
+                        r2 = rand()
+                        if r2 < 0.62:
+                            text = statements[int(r2 * 322.58) % n_st]  # r2 is uniform below 0.62: reuse it
+                        elif r2 < 0.84:
+                            text = chitchat[int(r2 * 1000) % n_cc]
+                        else:
+                            x = (r2 - 0.84) / 0.16
+                            for bound, media in _MEDIA:
+                                if x < bound:
+                                    ct = media
+                                    break
+                            text = ""
+                            if ct is ContentType.LINK:
+                                text = pools.links[int(x * 1000) % len(pools.links)]
+                            elif ct is ContentType.FILE:
+                                text = pools.files[int(x * 1000) % len(pools.files)]
+                            if r2 > 0.9985 and t + 30 < day_len:
+                                ap((t, n, MESSAGE, refs[p], None, ct, text, sid, None, empty, None))
+                                # Recalled a moment later.
+                                _add(recs, base, t + 30, EventKind.RECALL, refs[p],
+                                     payload={"recalled_source_id": str(sid)})  # fmt: skip
+                                continue
+                    ap((t, n, MESSAGE, refs[p], None, ct, text, sid, reply, mentions, None))
 
-            if active and plan.rp_rate and present and rand() < plan.rp_rate * (2.5 if weekday == 4 else 1.0):
+            if (
+                active
+                and plan.rp_rate
+                and present
+                and rand() < plan.rp_rate * (2.5 if world.weekday[d] == 4 else 1.0)
+            ):
                 packet_seq += 1
-                n = _red_packet(plan, pools, rng, recs, refs, present, speakers, base, day_len, n, packet_seq, d)
+                _red_packet(plan, pools, rng, recs, refs, present, speakers, base, day_len, packet_seq, d)
             if active and d == mute_day and speakers:
                 victim = speakers[int(rand() * len(speakers))]
                 if victim not in expert_set and victim not in leaders:
                     t = randint(12 * 3600, 22 * 3600)
-                    ap((t, n, EventKind.MUTE, refs[victim], refs[owner], None, "", (base + t) * 100_000 + n, None,
-                        empty, {"seconds": 3600}))
-                    n += 1
+                    _add(
+                        recs,
+                        base,
+                        t,
+                        EventKind.MUTE,
+                        refs[victim],
+                        actor=owner_ref,
+                        payload={"seconds": 3600},
+                    )
 
         for message in spam_by_day.get(d, ()):
             t = message.sec
             ct = ContentType.LINK if "http" in message.text or "t.me" in message.text else TEXT
-            ap((t, message.order, MESSAGE, refs[message.member], None, ct, message.text,
-                (base + t) * 100_000 + message.order, None, empty, None))
+            sid = (base + t) * 100_000 + message.order
+            ap(
+                (
+                    t,
+                    message.order,
+                    MESSAGE,
+                    refs[message.member],
+                    None,
+                    ct,
+                    message.text,
+                    sid,
+                    None,
+                    empty,
+                    None,
+                )
+            )
 
-        # Members who joined today can speak from tomorrow.
+        # Members who joined today speak from tomorrow (a message before one's join would be wrong).
         for pos in day_joins:
             m = roster[pos]
             if weights[pos] > 0 and m.channel != "created" and (m.leave_day < 0 or m.leave_day > d):
@@ -406,56 +527,121 @@ def group_events(plan: GroupPlan, world: World) -> Iterator[Event]:
                 dirty = True
 
         recs.sort()
-        for t, _n, kind, member, actor, ct, text, sid, reply, mentions, payload in recs:
+        for t, _n, kind, member, actor, ctype, text, sid, reply, mentions, extra in recs:
             ts = fromts(base + t, utc)
-            if payload is None:
-                yield Event(group, kind, ts, member, actor, ct, text, str(sid),
-                            None if reply is None else str(reply), mentions)
+            reply_id = None if reply is None else str(reply)
+            if extra is None:
+                yield Event(group, kind, ts, member, actor, ctype, text, str(sid), reply_id, mentions)
             else:
-                yield Event(group, kind, ts, member, actor, ct, text, str(sid),
-                            None if reply is None else str(reply), mentions, payload)
+                yield Event(group, kind, ts, member, actor, ctype, text, str(sid), reply_id, mentions, extra)
+
+
+def _answer(
+    rng: Random,
+    recs: list[Record],
+    base: int,
+    day_len: int,
+    question: int,
+    t: int,
+    asker: int,
+    day_experts: list[int],
+    expert_set: set[int],
+    parts: list[int],
+    refs: list[MemberRef],
+    names: list[str],
+    reply_ct: ContentType,
+    answers: list[str],
+    thanks: tuple[str, ...],
+) -> None:
+    """Someone answers a question within minutes: a planted answerer if one is around, else a peer."""
+    if day_experts and asker not in expert_set and rng.random() < EXPERT_ANSWER_RATE:
+        e = day_experts[int(rng.random() * len(day_experts))]
+        ta = t + 20 + int(rng.expovariate(0.012))
+        if ta >= day_len:
+            return
+        _add(
+            recs,
+            base,
+            ta,
+            MESSAGE,
+            refs[e],
+            reply_ct,
+            answers[int(rng.random() * len(answers))],
+            reply=question,
+        )
+        if rng.random() < 0.3:
+            tt = ta + rng.randint(30, 300)
+            if tt < day_len:
+                text = thanks[int(rng.random() * len(thanks))].format(who=names[e])
+                _add(recs, base, tt, MESSAGE, refs[asker], TEXT, text, mentions=(refs[e],))
+    elif len(parts) > 1 and rng.random() < 0.35:
+        other = parts[0] if parts[0] != asker else parts[1]
+        ta = t + 30 + int(rng.expovariate(0.005))
+        if ta < day_len:
+            text = answers[int(rng.random() * len(answers))]
+            _add(recs, base, ta, MESSAGE, refs[other], reply_ct, text, reply=question)
 
 
 def _welcome(
-    plan: GroupPlan, pools: _Pools, rng: Random, recs: list[tuple[Any, ...]], batch: list[int],
-    refs: list[MemberRef], names: list[str], welcomer: int, base: int, day_len: int, n: int, managed: bool,
+    plan: GroupPlan,
+    pools: _Pools,
+    rng: Random,
+    recs: list[Record],
+    batch: list[int],
+    refs: list[MemberRef],
+    names: list[str],
+    welcomer: int,
+    base: int,
+    day_len: int,
+    managed: bool,
     active: bool,
-) -> int:
-    last_join = plan.roster[batch[-1]].join_sec
-    t = last_join + rng.randint(30, 600)
+) -> None:
+    """The welcome ceremony for a batch of newcomers, and the greetings some of them post."""
+    roster = plan.roster
+    t = roster[batch[-1]].join_sec + rng.randint(30, 600)
     if plan.welcome and managed and t < day_len:
         shown = batch[:8]
         listed = " ".join(names[p] for p in shown)
-        if plan.roster[welcomer].kind == BOT:
+        if roster[welcomer].kind == BOT:
             template = vocab.ZH_BOT_WELCOME if pools.zh else vocab.EN_BOT_WELCOME
         else:
             template = vocab.ZH_WELCOME if pools.zh else vocab.EN_WELCOME
         text = template.format(names=listed, group=plan.ref.name)
-        recs.append((t, n, MESSAGE, refs[welcomer], None, TEXT, text, (base + t) * 100_000 + n, None,
-                     tuple(refs[p] for p in shown), None))
-        n += 1
+        _add(recs, base, t, MESSAGE, refs[welcomer], TEXT, text, mentions=tuple(refs[p] for p in shown))
     if not active:
-        # Greetings are member messages: on a quiet day they would change what the day is.
-        return n
+        # Greetings are member messages: on a quiet day they would change what kind of day it is.
+        return
     for p in batch:
         if rng.random() < 0.3:
             tg = t + rng.randint(20, 900)
-            if tg < day_len and plan.roster[p].leave_day != plan.roster[p].join_day:
+            if tg < day_len and roster[p].leave_day != roster[p].join_day:
                 template = pools.greetings[rng.randrange(len(pools.greetings))]
                 text = template.format(
-                    name=refs[p].name, job=vocab.JOBS[rng.randrange(len(vocab.JOBS))],
+                    name=refs[p].name,
+                    job=vocab.JOBS[rng.randrange(len(vocab.JOBS))],
                     city=vocab.CITIES[rng.randrange(len(vocab.CITIES))],
                 )
-                recs.append((tg, n, MESSAGE, refs[p], None, TEXT, text, (base + tg) * 100_000 + n, None, (), None))
-                n += 1
-    return n
+                _add(recs, base, tg, MESSAGE, refs[p], TEXT, text)
 
 
 def _red_packet(
-    plan: GroupPlan, pools: _Pools, rng: Random, recs: list[tuple[Any, ...]], refs: list[MemberRef],
-    present: list[int], speakers: list[int], base: int, day_len: int, n: int, seq: int, day: int,
-) -> int:
-    """A red packet and its claims: seconds to minutes after sending, faster in livelier groups."""
+    plan: GroupPlan,
+    pools: _Pools,
+    rng: Random,
+    recs: list[Record],
+    refs: list[MemberRef],
+    present: list[int],
+    speakers: list[int],
+    base: int,
+    day_len: int,
+    seq: int,
+    day: int,
+) -> None:
+    """A red packet and its claims: seconds to minutes after sending, faster in livelier groups.
+
+    Lurkers claim too (red packets are how silent members show they are there); a few claimers say thanks.
+    """
+    roster = plan.roster
     if rng.random() < 0.7 or not speakers:
         sender = plan.operators[rng.randrange(len(plan.operators))]
     else:
@@ -466,35 +652,35 @@ def _red_packet(
     packet_id = f"{plan.ref.external_id}:rp{day}-{seq}"
     text = vocab.ZH_RP_OPERATOR[rng.randrange(len(vocab.ZH_RP_OPERATOR))] if pools.zh else "Red packet!"
     sender_id = refs[sender].external_id
-    recs.append((t, n, EventKind.RED_PACKET_SENT, refs[sender], None, ContentType.RED_PACKET, text,
-                 (base + t) * 100_000 + n, None, (), {"packet_id": packet_id, "amount": amount, "count": count}))
-    n += 1
-    roster = plan.roster
+    _add(recs, base, t, EventKind.RED_PACKET_SENT, refs[sender], ContentType.RED_PACKET, text,
+         payload={"packet_id": packet_id, "amount": amount, "count": count})  # fmt: skip
     candidates = [
-        p for p in present
+        p
+        for p in present
         if p != sender and roster[p].kind == MEMBER and (roster[p].join_day < day or roster[p].join_sec < t)
     ]
-    claimers = rng.sample(candidates, min(len(candidates), int(count * rng.uniform(0.5, 1.0) / plan.rp_speed) + 1))
+    wanted = int(count * rng.uniform(0.5, 1.0) / plan.rp_speed) + 1
+    claimers = rng.sample(candidates, min(len(candidates), wanted, count))
     tc = t
     left = amount
     for i, p in enumerate(claimers):
         tc += 1 + int(rng.expovariate(1 / (6 * plan.rp_speed * (i + 1))))
         if tc >= day_len:
             break
-        share = round(left if i == count - 1 else rng.uniform(0.01, left * 2 / max(1, count - i)), 2)
+        share = left if i == count - 1 else round(rng.uniform(0.01, left * 2 / max(1, count - i)), 2)
+        share = min(share, left)
         left = round(left - share, 2)
-        recs.append((tc, n, EventKind.RED_PACKET_CLAIMED, refs[p], None, None, "", (base + tc) * 100_000 + n, None, (),
-                     {"packet_id": packet_id, "sender": sender_id, "amount": share}))
-        n += 1
-        if i < 3 and rng.random() < 0.35 and weights_speak(plan, p):
+        _add(recs, base, tc, EventKind.RED_PACKET_CLAIMED, refs[p],
+             payload={"packet_id": packet_id, "sender": sender_id, "amount": share})  # fmt: skip
+        if i < 3 and roster[p].weight > 0 and rng.random() < 0.35:
             tt = tc + rng.randint(5, 90)
             if tt < day_len:
-                text = pools.rp_thanks[rng.randrange(len(pools.rp_thanks))]
-                recs.append((tt, n, MESSAGE, refs[p], None, TEXT, text, (base + tt) * 100_000 + n, None, (), None))
-                n += 1
-    return n
-
-
-def weights_speak(plan: GroupPlan, pos: int) -> bool:
-    """Whether a member ever talks (lurkers grab red packets silently)."""
-    return plan.roster[pos].weight > 0
+                _add(
+                    recs,
+                    base,
+                    tt,
+                    MESSAGE,
+                    refs[p],
+                    TEXT,
+                    pools.rp_thanks[rng.randrange(len(pools.rp_thanks))],
+                )

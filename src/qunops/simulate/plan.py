@@ -33,22 +33,48 @@ MEMBER, OPERATOR, BOT, SPAMMER = 0, 1, 2, 3
 # The order fates are handed out in: the first seven cover every fate, so any community of 7+ groups
 # shows all of them; the rest weights toward live groups as a real workspace would be.
 FATE_CYCLE = (
-    "thriving", "steady", "cooling", "dormant", "dead", "launching", "completed",
-    "thriving", "steady", "thriving", "cooling", "dead", "steady", "completed",
-    "thriving", "dormant", "steady", "launching", "thriving", "cooling",
+    "thriving",
+    "steady",
+    "cooling",
+    "dormant",
+    "dead",
+    "launching",
+    "completed",
+    "thriving",
+    "steady",
+    "thriving",
+    "cooling",
+    "dead",
+    "steady",
+    "completed",
+    "thriving",
+    "dormant",
+    "steady",
+    "launching",
+    "thriving",
+    "cooling",
 )
 
 PLATFORM_CHOICES = (Platform.WECHAT,) * 6 + (Platform.QQ,) * 2 + (Platform.TELEGRAM,) * 2
 # Groups whose members talk in working hours and go quiet at weekends.
-WORK_TYPES = frozenset({GroupType.INDUSTRY, GroupType.CONSULTANT, GroupType.CUSTOMER_SERVICE, GroupType.RESOURCE})
+WORK_TYPES = frozenset(
+    {GroupType.INDUSTRY, GroupType.CONSULTANT, GroupType.CUSTOMER_SERVICE, GroupType.RESOURCE}
+)
 # Group types that seldom have a member who answers others' questions.
 FEW_EXPERT_TYPES = frozenset(
     {GroupType.FAN, GroupType.EVENT, GroupType.REGIONAL, GroupType.CUSTOMER_SERVICE, GroupType.FIRST_PURCHASE}
 )
 TYPE_VOLUME = {
-    GroupType.FAN: 1.3, GroupType.INTEREST: 1.1, GroupType.INDUSTRY: 1.0, GroupType.LEARNING: 1.0,
-    GroupType.REGIONAL: 1.0, GroupType.RESOURCE: 0.6, GroupType.CONSULTANT: 0.8, GroupType.EVENT: 1.4,
-    GroupType.CUSTOMER_SERVICE: 0.5, GroupType.FIRST_PURCHASE: 0.5,
+    GroupType.FAN: 1.3,
+    GroupType.INTEREST: 1.1,
+    GroupType.INDUSTRY: 1.0,
+    GroupType.LEARNING: 1.0,
+    GroupType.REGIONAL: 1.0,
+    GroupType.RESOURCE: 0.6,
+    GroupType.CONSULTANT: 0.8,
+    GroupType.EVENT: 1.4,
+    GroupType.CUSTOMER_SERVICE: 0.5,
+    GroupType.FIRST_PURCHASE: 0.5,
 }
 MAX_DAY_QUOTA = 20_000  # keeps per-day event counters far below the ids reserved for planned events
 SPAM_ORDER_BASE = 99_000  # per-day event numbers from here on are reserved for planned spam messages
@@ -161,10 +187,14 @@ class World:
         self.weekday = [(self.start + timedelta(days=d)).weekday() for d in range(config.days)]
         self.dates = [self.start + timedelta(days=d) for d in range(config.days)]
         self.pool = max(2_000, config.groups * 170)
-        self._offset = {name: mix64(config.seed * 7919 + i) for i, name in enumerate(("wechat", "qq", "telegram"))}
+        self._offset = {
+            name: mix64(config.seed * 7919 + i) for i, name in enumerate(("wechat", "qq", "telegram"))
+        }
         self.operators = [
-            Operator(vocab.OPERATOR_NAMES[i % len(vocab.OPERATOR_NAMES)] + ("" if i < 8 else f"{i // 8 + 1}"),
-                     10_000_000 + i)
+            Operator(
+                vocab.OPERATOR_NAMES[i % len(vocab.OPERATOR_NAMES)] + ("" if i < 8 else f"{i // 8 + 1}"),
+                10_000_000 + i,
+            )
             for i in range(max(3, min(40, config.groups // 6 + 2)))
         ]
 
@@ -196,7 +226,9 @@ class World:
         if style < 35:
             return surname + g1 + (g2 if h % 3 else "")
         if style < 55:
-            return ("小", "阿", "")[h % 3] + g1 + ("" if h % 3 < 2 else g2) + ("姐", "哥", "", "")[(h >> 2) % 4]
+            return (
+                ("小", "阿", "")[h % 3] + g1 + ("" if h % 3 < 2 else g2) + ("姐", "哥", "", "")[(h >> 2) % 4]
+            )
         if style < 72:
             return en + vocab.NAME_DECOR[(h >> 3) % len(vocab.NAME_DECOR)]
         if style < 88:
@@ -235,8 +267,12 @@ def simulate(config: SimulationConfig) -> Community:
         MemberRef(op.name, world.person_id(platform, op.person))
         for op in world.operators
         for platform in platforms
-        if any(plan.roster[p].person == op.person for plan in plans if plan.ref.platform is platform
-               for p in plan.operators)
+        if any(
+            plan.roster[p].person == op.person
+            for plan in plans
+            if plan.ref.platform is platform
+            for p in plan.operators
+        )
     ]
     bots = [
         MemberRef(vocab.PLATFORM_BOTS[str(p)][0], vocab.PLATFORM_BOTS[str(p)][1], is_bot=True)
@@ -324,7 +360,8 @@ def _plan_group(world: World, index: int, fate: str) -> GroupPlan:
         duration_kind=DurationKind.TEMPORARY if temporary else DurationKind.LONG_TERM,
         planned_end=world.start + timedelta(days=planned_end) if planned_end is not None else None,
         entry_threshold=rng.choice(
-            (EntryThreshold.NONE,) * 5 + (EntryThreshold.REFERRAL, EntryThreshold.PAYMENT, EntryThreshold.QUESTIONNAIRE)
+            (EntryThreshold.NONE,) * 5
+            + (EntryThreshold.REFERRAL, EntryThreshold.PAYMENT, EntryThreshold.QUESTIONNAIRE)
         ),
         capacity=capacity,
         timezone=world.config.timezone,
@@ -332,7 +369,9 @@ def _plan_group(world: World, index: int, fate: str) -> GroupPlan:
         tags=(group_type.value, topic.lang, "simulated"),
         extended_resources=(
             ExtendedResource("official_account", "品牌公众号" if topic.lang == "zh" else "Brand channel", 0),
-            ExtendedResource("personal_account", "运营个人号" if topic.lang == "zh" else "Operator account", 1),
+            ExtendedResource(
+                "personal_account", "运营个人号" if topic.lang == "zh" else "Operator account", 1
+            ),
         ),
     )
     ref = GroupRef(platform, external_id, name)
@@ -408,7 +447,12 @@ def _join_sec(rng: Random) -> int:
 
 
 def _build_roster(
-    world: World, plan: GroupPlan, rng: Random, target: int, op_people: list[int], has_bot: bool,
+    world: World,
+    plan: GroupPlan,
+    rng: Random,
+    target: int,
+    op_people: list[int],
+    has_bot: bool,
     decline_start: int,
 ) -> None:
     end = world.end_day
@@ -431,7 +475,9 @@ def _build_roster(
     seen: set[int] = set()
     founders = rng.randint(3, 8)
     for k in range(founders):
-        member = Member(_draw_person(world, rng, seen), MEMBER, c, owner_sec + 60 + 15 * k, inviter=0, channel="created")
+        member = Member(
+            _draw_person(world, rng, seen), MEMBER, c, owner_sec + 60 + 15 * k, inviter=0, channel="created"
+        )
         member.weight = rng.uniform(4, 12) if k < 2 else _talk_weight(rng)
         roster.append(member)
     n_founding = len(roster)
@@ -453,7 +499,9 @@ def _build_roster(
     # Most inviters are people who joined in the last few days (fresh members share the group while it
     # is new to them), some are the operators' QR codes and links, some are root joins from channels.
     remaining = target - len(roster)
-    bursts = sorted(start_abs + int(span * rng.random() ** shape) for _ in range(max(1, int(remaining / 1.7))))
+    bursts = sorted(
+        start_abs + int(span * rng.random() ** shape) for _ in range(max(1, int(remaining / 1.7)))
+    )
     join_times: list[int] = [m.join_abs for m in roster]
     propensity = [0.0] * len(roster)
     last_t = start_abs
@@ -547,10 +595,12 @@ def _talk_weight(rng: Random) -> float:
     # Most members never speak; among speakers, activity is Pareto distributed (a few core members).
     if rng.random() < 0.7:
         return 0.0
-    return min(200.0, rng.paretovariate(1.05))
+    return min(300.0, rng.paretovariate(0.9))
 
 
-def _channel(rng: Random, platform: Platform, inviter: int, roster: list[Member], present: int) -> tuple[str, str]:
+def _channel(
+    rng: Random, platform: Platform, inviter: int, roster: list[Member], present: int
+) -> tuple[str, str]:
     if inviter < 0:
         source = vocab.ROOT_SOURCES[rng.randrange(len(vocab.ROOT_SOURCES))]
         if platform is Platform.WECHAT:
@@ -594,7 +644,9 @@ def _plan_leaves(world: World, plan: GroupPlan, rng: Random, keep: set[int], dec
                 # A wave of leaves as the group declines.
                 when = max(earliest, wave) + int(rng.random() * 1.5 * DAY)
             elif r < (0.3 if fate == "dead" else 0.2):
-                when = max(earliest, decline_start * DAY) + int(rng.random() * (end + 1 - decline_start) * DAY)
+                when = max(earliest, decline_start * DAY) + int(
+                    rng.random() * (end + 1 - decline_start) * DAY
+                )
         if when < 0 and r > 0.92:
             when = earliest + int(rng.random() * (latest - earliest))
         if 0 <= when <= latest:
@@ -627,7 +679,9 @@ def _build_quota(world: World, plan: GroupPlan, rng: Random, decline_start: int)
     peak = max(present) or 1
 
     type_factor = TYPE_VOLUME.get(plan.profile.group_type, 1.0) * (0.7 if plan.lang == "en" else 1.0)
-    level = 95.0 * world.config.scale * type_factor * (len(roster) / 200) ** 0.5 * rng.lognormvariate(0, 0.45)
+    level = (
+        165.0 * world.config.scale * type_factor * (len(roster) / 200) ** 0.5 * rng.lognormvariate(0, 0.45)
+    )
     level = max(8.0, min(3_000.0, level))
     plan.level = level
     weekend = 0.45 if plan.work else 1.15
@@ -768,9 +822,14 @@ def _plant_spam(world: World, plan: GroupPlan, rng: Random, person: int, day: in
     else:
         # Bad money drives out good: an ad left standing makes some members leave.
         leaver_pool = [
-            p for p, m in enumerate(roster)
-            if m.kind == MEMBER and p not in plan.experts and p not in plan.leaders and m.join_day < day
-            and m.leave_day < 0 and m.last_invite < day * DAY + t
+            p
+            for p, m in enumerate(roster)
+            if m.kind == MEMBER
+            and p not in plan.experts
+            and p not in plan.leaders
+            and m.join_day < day
+            and m.leave_day < 0
+            and m.last_invite < day * DAY + t
         ]
         for p in rng.sample(leaver_pool, min(len(leaver_pool), rng.randint(1, 3))):
             roster[p].leave_day, roster[p].leave_sec = day, min(t + rng.randint(600, 7200), 23 * 3600 + 3000)
