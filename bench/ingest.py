@@ -22,7 +22,26 @@ from qunops.ingestion import import_events
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
 
-WORDS = "今天 明天 活动 报名 课程 老师 请问 谢谢 好的 收到 价格 优惠 group course price thanks when where".split()
+WORDS = [
+    "今天",
+    "明天",
+    "活动",
+    "报名",
+    "课程",
+    "老师",
+    "请问",
+    "谢谢",
+    "好的",
+    "收到",
+    "价格",
+    "优惠",
+    "group",
+    "course",
+    "price",
+    "thanks",
+    "when",
+    "where",
+]
 
 
 def make_events(count: int, groups: int = 100, seed: int = 1) -> list[Event]:
@@ -80,4 +99,6 @@ if __name__ == "__main__":
     import sys
 
     for row in run(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000):
-        print(f"{row['store']}: {row['events']} events in {row['seconds']:.1f} s = {row['events_per_s']:,.0f}/s")
+        print(
+            f"{row['store']}: {row['events']} events in {row['seconds']:.1f} s = {row['events_per_s']:,.0f}/s"
+        )

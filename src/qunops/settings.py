@@ -34,7 +34,11 @@ class Settings(BaseSettings):
         default=False, description="Mark session cookies Secure (set when the console is served over HTTPS)."
     )
     ingest_batch_size: int = Field(
-        default=5000, ge=1, le=1_000_000, description="Events the ingest writer sends to the database per batch (a file is still one transaction)."
+        default=5000,
+        ge=1,
+        le=1_000_000,
+        description="Events the ingest writer sends to the database per batch "
+        "(a file is still one transaction).",
     )
 
     @field_validator("timezone")
