@@ -78,9 +78,8 @@ def telegram_json(path: Path, messages: int, seed: int = 2) -> Path:
     start = datetime(2023, 1, 1, tzinfo=UTC)
     ids = [f"user{100000 + n}" for n in range(len(NAMES))]
     with path.open("wb") as out:
-        out.write(
-            b'{\n "name": "Benchmark group",\n "type": "private_supergroup",\n "id": 1234567890,\n "messages": [\n'
-        )
+        out.write(b'{\n "name": "Benchmark group",\n "type": "private_supergroup",\n')
+        out.write(b' "id": 1234567890,\n "messages": [\n')
         for n in range(messages):
             at = start + timedelta(seconds=n * 20)
             who = rng.randrange(len(NAMES))
