@@ -171,6 +171,7 @@ def test_default_community_size_and_mix() -> None:
     assert len({p.group_type for p in c.profiles}) >= 6
     assert set(c.truth.stage_plan.values()) == set(FATES)
     assert len({p.external_id for p in c.profiles}) == 30
+    assert len({p.name for p in c.profiles}) == 30
     assert all(p.name and p.purpose for p in c.profiles)
     assert c.operators and c.bots and all(b.is_bot for b in c.bots)
 

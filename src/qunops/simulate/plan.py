@@ -187,6 +187,7 @@ class World:
         self.weekday = [(self.start + timedelta(days=d)).weekday() for d in range(config.days)]
         self.dates = [self.start + timedelta(days=d) for d in range(config.days)]
         self.pool = max(2_000, config.groups * 170)
+        self.group_names: set[str] = set()
         self._offset = {
             name: mix64(config.seed * 7919 + i) for i, name in enumerate(("wechat", "qq", "telegram"))
         }
@@ -300,9 +301,7 @@ def _plan_group(world: World, index: int, fate: str) -> GroupPlan:
     want_en = rng.random() < (0.65 if platform is Platform.TELEGRAM else 0.05)
     lang_topics = [t for t in topics if (t.lang == "en") == want_en] or topics
     topic = lang_topics[rng.randrange(len(lang_topics))]
-    name = topic.names[rng.randrange(len(topic.names))].format(
-        n=rng.randint(1, 12), city=vocab.CITIES[rng.randrange(len(vocab.CITIES))]
-    )
+    name = _unique_name(world, topic, rng)
     external_id = _group_external_id(world, platform, index)
 
     # When the group lives and, for fates that end, when its member messages stop.
@@ -412,6 +411,26 @@ def _plan_group(world: World, index: int, fate: str) -> GroupPlan:
     _build_roster(world, plan, rng, target, op_people, has_bot, decline_start)
     _build_quota(world, plan, rng, decline_start)
     return plan
+
+
+def _unique_name(world: World, topic: vocab.Topic, rng: Random) -> str:
+    """A group name not used by another group of the workspace (operators number their groups)."""
+    pattern = topic.names[rng.randrange(len(topic.names))]
+    cities = vocab.CITIES if topic.lang == "zh" else vocab.EN_CITIES
+    city = cities[rng.randrange(len(cities))]
+    number = rng.randint(1, 12)
+    name = pattern.format(n=number, city=city)
+    while name in world.group_names:
+        number += 1
+        if "{n}" in pattern:
+            name = pattern.format(n=number, city=city)
+        elif topic.lang == "zh":
+            plain = pattern.format(city=city)
+            name = plain.removesuffix("群") + f"{number}群"
+        else:
+            name = pattern.format(city=city) + f" #{number}"
+    world.group_names.add(name)
+    return name
 
 
 def _group_external_id(world: World, platform: Platform, index: int) -> str:

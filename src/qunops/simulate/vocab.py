@@ -82,6 +82,7 @@ EN_SURNAMES = (
 )
 NAME_DECOR = ("🌸", "🍀", "☀️", "🐱", "🌙", "✨", "🍊", "🎈", "")
 CITIES = ("上海", "北京", "深圳", "杭州", "广州", "成都", "南京", "武汉", "西安", "苏州", "长沙", "厦门")
+EN_CITIES = ("Shanghai", "Beijing", "Shenzhen", "Hangzhou", "Guangzhou", "Chengdu", "Suzhou", "Xiamen")
 JOBS = ("设计师", "产品", "运营", "程序员", "老师", "宝妈", "销售", "会计", "学生", "律师", "医生", "HR")
 
 
@@ -462,7 +463,7 @@ ZH_GREETINGS = (
     "新人求带，大家好😊",
     "大家好，感谢邀请，我是{name}",
 )
-ZH_RP_THANKS = ("谢谢老板🧧", "谢谢红包", "手慢了😭", "抢到了，谢谢", "老板大气", "谢谢🙏")
+ZH_RP_THANKS = ("谢谢老板🧧", "谢谢红包", "抢到了，谢谢", "老板大气", "谢谢🙏")
 
 EN_STATEMENTS = (
     "I think {a} matters more than people admit",
@@ -506,7 +507,7 @@ EN_GREETINGS = (
     "Hello everyone! new here",
     "Hey, thanks for the invite!",
 )
-EN_RP_THANKS = ("thanks boss 🧧", "too slow 😭", "thank you!")
+EN_RP_THANKS = ("thanks boss 🧧", "thank you!")
 
 ZH_WELCOME = "欢迎{names}加入{group}🎉 请先看群公告，改群昵称：城市-职业-昵称，有问题随时问～"
 EN_WELCOME = "Welcome {names} to {group} 🎉 Please read the pinned rules and introduce yourself!"
