@@ -798,7 +798,7 @@ def _pin_tail(world: World, plan: GroupPlan, rng: Random, q: list[int]) -> None:
 def _plan_spam(world: World, plans: list[GroupPlan]) -> None:
     """Spam campaigns: one account joins several groups of a platform within days and posts ads."""
     rng = Random(f"{world.seed}:spam")
-    count = max(1, round(len(plans) / 12))
+    count = max(2, round(len(plans) / 8))
     for j in range(count):
         platform = PLATFORM_CHOICES[rng.randrange(len(PLATFORM_CHOICES))]
         eligible = [p for p in plans if p.ref.platform is platform and any(x >= 3 for x in p.quota)]
