@@ -24,10 +24,14 @@ def _load(files: list[Path]) -> Dataset:
     try:
         data = deduplicate(load_many(files))
     except DatasetError as exc:
-        _err.print(str(exc), markup=False, highlight=False)
+        _err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if data.spam == 0 or data.ham == 0:
-        _err.print(f"{files[0]}: need both spam and ham examples (found {data.spam} spam, {data.ham} ham)")
+        _err.print(
+            f"{files[0]}: need both spam and ham examples (found {data.spam} spam, {data.ham} ham)",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     return data
 
@@ -43,7 +47,7 @@ def train(
     try:
         classifier.save(model)
     except OSError as exc:
-        _err.print(f"{model}: cannot write model ({exc.strerror})", markup=False)
+        _err.print(f"{model}: cannot write model ({exc.strerror})", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     _out.print(
         f"Trained on {len(data)} examples ({data.spam} spam, {data.ham} ham; "
@@ -64,7 +68,7 @@ def evaluate(
     try:
         scores = cross_validate(data, folds=folds, seed=seed)
     except ValueError as exc:
-        _err.print(f"{files[0]}: {exc}", markup=False)
+        _err.print(f"{files[0]}: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if as_json:
         payload = {

@@ -95,6 +95,11 @@ def _read_text(path: Path) -> str:
         raise DatasetError(f"{path}:{line}: not UTF-8 text") from None
 
 
+def _lines(content: str) -> list[str]:
+    # Not str.splitlines(): it also breaks at U+2028, U+0085 and form feeds, which occur inside messages.
+    return [line.removesuffix("\r") for line in content.split("\n")]
+
+
 def load_labelled(path: str | Path) -> list[Example]:
     """Read a labelled CSV/TSV file (see module doc)."""
     p = Path(path)
@@ -119,7 +124,8 @@ def load_labelled(path: str | Path) -> list[Example]:
             line = reader.line_num
             if not row or all(not cell.strip() for cell in row):
                 continue
-            if len(row) <= max(li, ti):
+            # More cells than the header names usually means an unquoted delimiter inside the text.
+            if len(row) != len(header):
                 raise DatasetError(f"{p}:{line}: expected {len(header)} columns, found {len(row)}")
             label = parse_label(row[li])
             if label is None:
@@ -139,7 +145,7 @@ def load_lines(path: str | Path, is_spam: bool) -> list[Example]:
     """One message per line, all with the same label (tg-spam samples, addetector4j ads/chatting)."""
     p = Path(path)
     out = []
-    for n, line in enumerate(_read_text(p).splitlines(), start=1):
+    for n, line in enumerate(_lines(_read_text(p)), start=1):
         if line.strip():
             out.append(Example(line.strip(), is_spam, f"{p}:{n}"))
     return out
@@ -149,7 +155,7 @@ def load_sms_collection(path: str | Path) -> list[Example]:
     """UCI SMS Spam Collection: `label<TAB>text`, with or without the `Label<TAB>SMS` header."""
     p = Path(path)
     out = []
-    for n, line in enumerate(_read_text(p).splitlines(), start=1):
+    for n, line in enumerate(_lines(_read_text(p)), start=1):
         if not line.strip():
             continue
         label_text, sep, text = line.partition("\t")
@@ -176,7 +182,7 @@ def load_addetector(path: str | Path) -> list[Example]:
     """ADDetector4J train.txt: `text==label` per line, 1 = advertisement, 0 = normal."""
     p = Path(path)
     out = []
-    for n, line in enumerate(_read_text(p).splitlines(), start=1):
+    for n, line in enumerate(_lines(_read_text(p)), start=1):
         if not line.strip():
             continue
         text, sep, label_text = line.rpartition("==")
