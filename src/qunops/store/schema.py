@@ -188,3 +188,44 @@ fill_state = Table(
     Column("last_event_id", BigInteger, nullable=False),  # every event up to this id is rolled up
     Column("updated_us", BigInteger, nullable=False),
 )
+
+# --- The console's own state: alert handling, workspace settings, import jobs. ---
+
+alert_states = Table(
+    "alert_states",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("alert_key", String(200), primary_key=True),  # "<group id>:<kind>:<since>", stable per alert
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("acknowledged_us", BigInteger, nullable=True),
+    Column("acknowledged_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("snoozed_until_us", BigInteger, nullable=True),
+    Column("assignee_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+workspace_settings = Table(
+    "workspace_settings",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("thresholds", JSON, nullable=False),  # overrides of core.thresholds.Thresholds, by field name
+    Column("updated_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("state", String(16), nullable=False),  # queued / running / done / failed
+    Column("files", JSON, nullable=False),  # uploaded file names and sizes
+    Column("progress", JSON, nullable=False),  # {"file": name, "events": n}
+    Column("report", JSON, nullable=True),  # ImportReport.as_json() when done
+    Column("error", Text, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("finished_us", BigInteger, nullable=True),
+    Index("ix_import_jobs_workspace", "workspace_id", "id"),
+)
