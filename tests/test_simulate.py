@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -205,6 +206,30 @@ def test_dead_and_dormant_silences() -> None:
     for gid in dormant:
         last = max(e.ts for e in views()[gid].member_msgs).astimezone(TZ).date()
         assert 3 <= (end - last).days <= 12
+
+
+def test_truth_last_member_day_matches_events() -> None:
+    c = community()
+    for gid, view in views().items():
+        last = max(e.ts for e in view.member_msgs).astimezone(TZ).date()
+        assert c.truth.last_member_day[gid] == last, gid
+
+
+def test_events_stream_lazily_from_a_large_community() -> None:
+    import time
+    import tracemalloc
+
+    started = time.perf_counter()
+    c = simulate(SimulationConfig(groups=300, days=365))
+    tracemalloc.start()
+    first = list(islice(c.events(), 20_000))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(first) == 20_000
+    assert time.perf_counter() - started < 30
+    # Planned volume is millions of messages; only a group-day's worth is held at a time.
+    assert c.planned_member_messages() > 2_000_000
+    assert peak < 60 * 1024 * 1024
 
 
 def test_launching_groups_are_young_and_temporary_groups_end_before_planned_end() -> None:
