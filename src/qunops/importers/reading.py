@@ -145,6 +145,48 @@ def json_events(
             raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
 
 
+def json_items(source: SourceFile, prefix: str) -> Iterator[Any]:
+    """Each complete value at one ijson prefix, built by the C backend (much faster than `json_events`)."""
+    with source.open_binary() as raw:
+        try:
+            yield from ijson.items(_SkipBom(raw), prefix, use_float=True)
+        except ijson.JSONError as exc:
+            raise ImportFormatError(source.name, None, f"broken JSON ({_short(exc)})") from None
+        except UnicodeDecodeError:
+            raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
+        except READ_ERRORS as exc:
+            raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+
+
+def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str, Any] | None:
+    """Top-level scalar `keys` read until the value at prefix `stop` opens; None if it never does.
+
+    Only the head of the file is read: the parse stops where the long part begins.
+    """
+    found: dict[str, Any] = {}
+    with source.open_binary() as raw:
+        try:
+            for prefix, event, value in ijson.parse(_SkipBom(raw), use_float=True):
+                if prefix == stop and event in ("start_array", "start_map"):
+                    return found
+                if prefix in keys and event not in ("start_map", "start_array", "end_map", "end_array"):
+                    found[prefix] = value
+                elif (
+                    "." not in prefix
+                    and prefix
+                    and prefix not in keys
+                    and event in ("start_map", "start_array")
+                ):
+                    return None  # another top-level container first (a full-account export)
+        except ijson.JSONError as exc:
+            raise ImportFormatError(source.name, None, f"broken JSON ({_short(exc)})") from None
+        except UnicodeDecodeError:
+            raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
+        except READ_ERRORS as exc:
+            raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+    return None
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 200 else text[:200] + "…"

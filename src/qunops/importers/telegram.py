@@ -30,6 +30,8 @@ from qunops.importers.reading import (
     VALUE,
     epoch_seconds,
     json_events,
+    json_header,
+    json_items,
     local_time,
     record_problem,
 )
@@ -72,6 +74,16 @@ class TelegramJson:
         )
 
     def parse(self, source: SourceFile, context: ParseContext) -> Iterator[Event]:
+        header = json_header(source, frozenset({"name", "type", "id"}), stop="messages")
+        if header is not None:
+            # One chat: its messages are built by ijson's C backend, the fast path for big exports.
+            group = _Dialog(header.get("name"), header.get("type"), header.get("id")).group(source.name)
+            for count, value in enumerate(json_items(source, "messages.item"), start=1):
+                yield from _record_events(source, value, count, group, context)
+            return
+        yield from self._parse_dialogs(source, context)
+
+    def _parse_dialogs(self, source: SourceFile, context: ParseContext) -> Iterator[Event]:
         dialog = _Dialog()
         group: GroupRef | None = None
         count = 0
@@ -87,17 +99,23 @@ class TelegramJson:
                 count += 1
                 if group is None:
                     group = dialog.group(source.name)
-                if not isinstance(value, dict):
-                    raise ImportFormatError(source.name, None, f"message {count} is not an object")
-                try:
-                    yield from _events(value, group, context)
-                except RECORD_ERRORS as exc:
-                    problem = record_problem(exc)
-                    raise ImportFormatError(
-                        source.name, None, f"message {count} (id {value.get('id')}): {problem}"
-                    ) from None
+                yield from _record_events(source, value, count, group, context)
         if count == 0 and dialog.name is None and dialog.id is None:
             raise ImportFormatError(source.name, None, "no Telegram chats or messages found")
+
+
+def _record_events(
+    source: SourceFile, value: Any, count: int, group: GroupRef, context: ParseContext
+) -> Iterator[Event]:
+    if not isinstance(value, dict):
+        raise ImportFormatError(source.name, None, f"message {count} is not an object")
+    try:
+        yield from _events(value, group, context)
+    except RECORD_ERRORS as exc:
+        problem = record_problem(exc)
+        raise ImportFormatError(
+            source.name, None, f"message {count} (id {value.get('id')}): {problem}"
+        ) from None
 
 
 @dataclass(slots=True)

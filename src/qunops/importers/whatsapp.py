@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePath
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
@@ -27,6 +27,14 @@ from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import decode_head, local_time, text_lines
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200e\u200f"), None) | {0x202F: " ", 0x2009: " ", 0xA0: " "}
+_HAS_INVISIBLE = re.compile("[\ufeff\u200e\u200f\u202f\u2009\xa0]")
+
+
+def _visible(line: str) -> str:
+    """The line without direction marks and odd spaces; most lines have none, and translate is slow."""
+    return line.translate(_INVISIBLE) if _HAS_INVISIBLE.search(line) else line
+
+
 _MERIDIEM = r"AM|PM|am|pm|a\.\s?m\.|p\.\s?m\.|上午|下午|午前|午後|오전|오후"
 _DATE = r"(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4})"
 _TIME = (
@@ -289,8 +297,9 @@ class WhatsAppText:
         chat = chat_name(source.name)
         group = GroupRef(Platform.WHATSAPP, f"whatsapp:{chat}", chat)
         pending: _Pending | None = None
+        times: dict[str, datetime] = {}  # exports have minute resolution: many messages share a stamp
         for number, raw in text_lines(source, "utf-8"):
-            line = raw.translate(_INVISIBLE)
+            line = _visible(raw)
             header = _header(line)
             if header is None:
                 if pending is not None:
@@ -301,10 +310,18 @@ class WhatsAppText:
             if pending is not None:
                 yield from pending.events(group, context)
             match, stamp = header
-            try:
-                when = local_time(_timestamp(match, order), context)
-            except ValueError as exc:
-                raise ImportFormatError(source.name, number, f"bad date or time {stamp!r} ({exc})") from None
+            when = times.get(stamp)
+            if when is None:
+                try:
+                    when = local_time(_timestamp(match, order), context).astimezone(UTC)
+                except ValueError as exc:
+                    written = f"{match['date']} {match['time']}"
+                    raise ImportFormatError(
+                        source.name, number, f"bad date or time {written!r} ({exc})"
+                    ) from None
+                if len(times) > 100_000:
+                    times.clear()
+                times[stamp] = when
             pending = _Pending(number, when, match["rest"])
         if pending is None:
             raise ImportFormatError(source.name, None, "no WhatsApp message lines found")
@@ -329,7 +346,7 @@ def _header(line: str) -> tuple[re.Match[str], str] | None:
     match = _IOS_HEADER.match(stripped) or _ANDROID_HEADER.match(stripped)
     if match is None:
         return None
-    return match, f"{match['date']} {match['time']}"
+    return match, f"{match['date']} {match['pre']} {match['time']} {match['post']}"
 
 
 def _fields(date: str) -> tuple[int, int, int]:
@@ -345,7 +362,7 @@ def _date_order(source: SourceFile) -> str:
     previous: dict[str, tuple[int, int, int]] = {}
     separator = "/"
     for _number, raw in text_lines(source, "utf-8"):
-        header = _header(raw.translate(_INVISIBLE))
+        header = _header(_visible(raw))
         if header is None:
             continue
         date = header[0]["date"]
@@ -358,6 +375,8 @@ def _date_order(source: SourceFile) -> str:
             month_first_possible = False
         if b > 12:
             day_first_possible = False
+        if day_first_possible != month_first_possible:
+            break  # a day above 12 settles the order: no need to read the rest of the file
         for order, key in (("DMY", (c, b, a)), ("MDY", (c, a, b))):
             if order in previous and key < previous[order]:
                 backwards[order] += 1
