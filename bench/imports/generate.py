@@ -51,7 +51,7 @@ NAMES = [f"用户{n}" for n in range(300)] + [f"Member {n}" for n in range(300)]
 
 
 def _text(rng: random.Random) -> str:
-    return " ".join(rng.choices(WORDS, k=rng.randint(3, 14)))
+    return " ".join(rng.choices(WORDS, k=rng.randint(4, 18)))
 
 
 def whatsapp_txt(path: Path, messages: int, seed: int = 1) -> Path:
