@@ -1,0 +1,116 @@
+"""The lifecycle stage of a group as of a date (product.md "Lifecycle stage").
+
+Stages are tried in this order and the first that matches wins: completed, dead, dormant, launching,
+cooling, thriving, steady. Pure: the facts come in as a dataclass built from rollups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from qunops.core.daily import GroupDay
+from qunops.core.metrics import member_messages, weekly_active_days
+from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+US_PER_DAY = 86_400_000_000
+
+
+class Stage(StrEnum):
+    COMPLETED = "completed"
+    DEAD = "dead"
+    DORMANT = "dormant"
+    LAUNCHING = "launching"
+    COOLING = "cooling"
+    THRIVING = "thriving"
+    STEADY = "steady"
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleFacts:
+    """What the stage depends on, as of `as_of` (windows end with that date; silence at its end)."""
+
+    as_of: date
+    created: date | None  # the group's first local day (None: unknown, never launching)
+    temporary: bool
+    planned_end: date | None
+    wad: int
+    messages_last_week: int  # member messages, trailing 7 days
+    messages_week_before: int  # member messages, the 7 days before those
+    silent_days: float | None  # days since the last member message (or since creation); None: unknown
+
+
+@dataclass(frozen=True, slots=True)
+class StageReading:
+    stage: Stage
+    reason: str
+
+
+def lifecycle_facts(
+    days: dict[date, GroupDay],
+    as_of: date,
+    created: date | None,
+    temporary: bool,
+    planned_end: date | None,
+    last_member_message_us: int | None,
+    created_us: int | None,
+    end_of_day_us: int,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> LifecycleFacts:
+    """The facts from rollups: `end_of_day_us` is local midnight at the end of `as_of`.
+
+    A group where no member has spoken yet has been silent since it was created.
+    """
+    week = thresholds.week_days
+    reference = last_member_message_us if last_member_message_us is not None else created_us
+    silent = None if reference is None else max(0, end_of_day_us - reference) / US_PER_DAY
+    return LifecycleFacts(
+        as_of=as_of,
+        created=created,
+        temporary=temporary,
+        planned_end=planned_end,
+        wad=weekly_active_days(days, as_of, thresholds),
+        messages_last_week=member_messages(days, as_of - timedelta(days=week - 1), as_of),
+        messages_week_before=member_messages(
+            days, as_of - timedelta(days=2 * week - 1), as_of - timedelta(days=week)
+        ),
+        silent_days=silent,
+    )
+
+
+def cooling_drop(last_week: int, week_before: int) -> float | None:
+    """Relative fall of member messages from the week before to the last week (None: nothing before)."""
+    if week_before <= 0:
+        return None
+    return (week_before - last_week) / week_before
+
+
+def lifecycle_stage(facts: LifecycleFacts, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> StageReading:
+    """The first matching stage in product.md's order, with the reason in words."""
+    t = thresholds
+    if facts.temporary and facts.planned_end is not None and facts.as_of > facts.planned_end:
+        return StageReading(Stage.COMPLETED, f"temporary group past its planned end {facts.planned_end}")
+    silent = facts.silent_days
+    if silent is not None and silent >= t.dead_days:
+        return StageReading(Stage.DEAD, f"no member message for {int(silent)} days (dead at {t.dead_days})")
+    if silent is not None and silent >= t.dormant_days:
+        return StageReading(
+            Stage.DORMANT, f"silent for {int(silent)} days ({t.dormant_days}–{t.dead_days - 1} is dormant)"
+        )
+    if facts.created is not None and (facts.as_of - facts.created).days < t.launching_days:
+        age = (facts.as_of - facts.created).days
+        return StageReading(Stage.LAUNCHING, f"{age} days old (younger than {t.launching_days})")
+    if facts.wad <= t.cooling_wad:
+        return StageReading(Stage.COOLING, f"{facts.wad} active day(s) in the last week")
+    drop = cooling_drop(facts.messages_last_week, facts.messages_week_before)
+    # A tiny epsilon: a drop of exactly 40% computed in floating point must count as 40%.
+    if drop is not None and drop >= t.cooling_drop - 1e-9:
+        return StageReading(
+            Stage.COOLING,
+            f"member messages fell {drop:.0%} week on week "
+            f"({facts.messages_week_before} → {facts.messages_last_week})",
+        )
+    if facts.wad >= t.thriving_wad:
+        return StageReading(Stage.THRIVING, f"{facts.wad} active days in the last week")
+    return StageReading(Stage.STEADY, f"{facts.wad} active days in the last week")

@@ -1,0 +1,336 @@
+"""Roles of the members of a group (product.md "Roles"): inferred from behaviour, checked against the
+seeds' role structure, and suggested to the operator where a designated role fits an inferred one.
+
+A member is "active" on a day when they sent at least one message that day. Every window ends with the
+as-of date, inclusive. Pure: members come in as `MemberFacts` built from the member-day rollups.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+
+class Role(StrEnum):
+    # From the platform.
+    OWNER = "owner"
+    ADMIN = "admin"
+    # Designated by the operator.
+    OFFICIAL = "official"  # 官方运营号
+    EXTRA = "extra"  # 托
+    EXPERT = "expert"  # 专家/大咖
+    KOL = "kol"
+    # Inferred from behaviour.
+    CORE = "core"
+    REGULAR = "regular"
+    NEWCOMER = "newcomer"
+    LURKER = "lurker"
+    SLIPPING = "slipping"
+    ANSWERER = "answerer"
+    OPINION_LEADER = "opinion_leader"
+    SUSPECTED_SPAMMER = "suspected_spammer"
+
+
+DESIGNATED = frozenset({Role.OFFICIAL, Role.EXTRA, Role.EXPERT, Role.KOL})
+INFERRED = frozenset(
+    {
+        Role.CORE,
+        Role.REGULAR,
+        Role.NEWCOMER,
+        Role.LURKER,
+        Role.SLIPPING,
+        Role.ANSWERER,
+        Role.OPINION_LEADER,
+        Role.SUSPECTED_SPAMMER,
+    }
+)
+# Group types whose members come for knowledge: they need someone who answers (seeds).
+KNOWLEDGE_TYPES = frozenset({"interest", "industry", "consultant"})
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveDay:
+    """One day of one member in one group, from the member-day rollup."""
+
+    day: date
+    messages: int
+    answers: int = 0
+    received: int = 0  # replies + mentions received
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFacts:
+    member_id: int
+    name: str = ""
+    joined: date | None = None  # local day of the latest join (None: unknown, e.g. seen only speaking)
+    days: Sequence[ActiveDay] = ()  # the member's days with any activity, any order
+    is_operator: bool = False  # the workspace's own account: counts as an official account
+    designated: frozenset[str] = frozenset()  # owner/admin and the operator's designations
+    flagged_spam: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRoles:
+    member_id: int
+    name: str
+    roles: tuple[Role, ...]
+    active_days_30: int
+    messages_30: int
+    answers_30: int
+    received_30: int
+    last_active: date | None  # last day with a message on or before the as-of date
+
+
+@dataclass(frozen=True, slots=True)
+class RoleCheck:
+    """One role-structure rule of the seeds applied to a group."""
+
+    rule: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    member_id: int
+    name: str
+    role: Role  # the designated role that would fit
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupShape:
+    """What the role checks need to know about the group itself."""
+
+    group_type: str
+    members: int
+    created: date | None
+
+
+@dataclass(slots=True)
+class RoleReading:
+    members: list[MemberRoles] = field(default_factory=list)
+    checks: list[RoleCheck] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    def holders(self, role: Role) -> list[MemberRoles]:
+        return [m for m in self.members if role in m.roles]
+
+    def by_member(self) -> dict[int, list[str]]:
+        return {m.member_id: [str(r) for r in m.roles] for m in self.members}
+
+
+def _count_active(days: Iterable[ActiveDay], first: date, last: date) -> int:
+    return sum(1 for d in days if d.messages > 0 and first <= d.day <= last)
+
+
+def infer_member_roles(
+    member: MemberFacts, as_of: date, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> tuple[list[Role], MemberRoles]:
+    """Every role one member holds by behaviour and designation, except opinion leader (group-relative)."""
+    t = thresholds
+    start30 = as_of - timedelta(days=t.core_window_days - 1)
+    window = [d for d in member.days if d.day <= as_of]
+    spoke = [d for d in window if d.messages > 0]
+    last_active = max((d.day for d in spoke), default=None)
+    recent = [d for d in window if d.day >= start30]
+    active30 = _count_active(recent, start30, as_of)
+    roles: list[Role] = [Role(r) for r in sorted(member.designated) if r in Role.__members__.values()]
+    if member.is_operator and Role.OFFICIAL not in roles:
+        roles.append(Role.OFFICIAL)
+    if active30 >= t.core_active_days:
+        roles.append(Role.CORE)
+    if (
+        _count_active(recent, as_of - timedelta(days=t.regular_window_days - 1), as_of)
+        >= t.regular_active_days
+    ):
+        roles.append(Role.REGULAR)
+    if member.joined is not None and 0 <= (as_of - member.joined).days <= t.new_member_days:
+        roles.append(Role.NEWCOMER)
+    lurker_start = as_of - timedelta(days=t.lurker_days - 1)
+    if last_active is None or last_active < lurker_start:
+        roles.append(Role.LURKER)
+    if last_active is not None and _slipping(spoke, last_active, as_of, t):
+        roles.append(Role.SLIPPING)
+    answers = sum(d.answers for d in recent)
+    if answers >= t.answerer_answers:
+        roles.append(Role.ANSWERER)
+    if member.flagged_spam:
+        roles.append(Role.SUSPECTED_SPAMMER)
+    reading = MemberRoles(
+        member_id=member.member_id,
+        name=member.name,
+        roles=tuple(roles),
+        active_days_30=active30,
+        messages_30=sum(d.messages for d in recent),
+        answers_30=answers,
+        received_30=sum(d.received for d in recent),
+        last_active=last_active,
+    )
+    return roles, reading
+
+
+def _slipping(spoke: Sequence[ActiveDay], last_active: date, as_of: date, t: Thresholds) -> bool:
+    """Silent for the last 7–28 days, and core or regular in the 30 days before the silence began."""
+    silent = (as_of - last_active).days
+    if not t.slipping_silent_min_days <= silent <= t.slipping_silent_max_days:
+        return False
+    core = _count_active(spoke, last_active - timedelta(days=t.core_window_days - 1), last_active)
+    regular = _count_active(spoke, last_active - timedelta(days=t.regular_window_days - 1), last_active)
+    return core >= t.core_active_days or regular >= t.regular_active_days
+
+
+def opinion_leaders(
+    received: Mapping[int, int], members: int, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> list[int]:
+    """The top 5% of the group's members (at least one person) by replies and mentions received in 30
+    days, among those who received at least `opinion_leader_min_received`; ties broken by member id."""
+    quota = max(1, math.floor(thresholds.opinion_leader_share * members))
+    ranked = sorted(
+        (
+            (count, member)
+            for member, count in received.items()
+            if count >= thresholds.opinion_leader_min_received
+        ),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    return [member for _, member in ranked[:quota]]
+
+
+def group_roles(
+    members: Sequence[MemberFacts],
+    as_of: date,
+    shape: GroupShape,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> RoleReading:
+    """Roles of every member present at the end of `as_of`, the role-structure checks and suggestions.
+
+    Opinion leaders are ranked among member accounts only (not the workspace's own accounts).
+    """
+    reading = RoleReading()
+    inferred: dict[int, tuple[list[Role], MemberRoles]] = {
+        m.member_id: infer_member_roles(m, as_of, thresholds) for m in members
+    }
+    received = {m.member_id: inferred[m.member_id][1].received_30 for m in members if not m.is_operator}
+    leaders = set(opinion_leaders(received, shape.members, thresholds))
+    for member in members:
+        roles, facts = inferred[member.member_id]
+        if member.member_id in leaders:
+            roles.append(Role.OPINION_LEADER)
+        reading.members.append(
+            MemberRoles(
+                facts.member_id,
+                facts.name,
+                tuple(roles),
+                facts.active_days_30,
+                facts.messages_30,
+                facts.answers_30,
+                facts.received_30,
+                facts.last_active,
+            )
+        )
+    reading.checks = role_checks(reading.members, as_of, shape, thresholds)
+    reading.suggestions = suggestions(reading.members)
+    return reading
+
+
+def role_checks(
+    members: Sequence[MemberRoles],
+    as_of: date,
+    shape: GroupShape,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[RoleCheck]:
+    """The seeds' role-structure rules, each with whether the group meets it."""
+    t = thresholds
+    checks: list[RoleCheck] = []
+    officials = [m for m in members if Role.OFFICIAL in m.roles]
+    allowed = max(t.officials_per_100_members, math.floor(t.officials_per_100_members * shape.members / 100))
+    checks.append(
+        RoleCheck(
+            "official_accounts",
+            len(officials) <= allowed,
+            f"{len(officials)} official account(s) for {shape.members} members (at most {allowed}: "
+            f"{t.officials_per_100_members} per 100)",
+        )
+    )
+    if shape.group_type in KNOWLEDGE_TYPES:
+        knowing = [m for m in members if Role.EXPERT in m.roles or Role.ANSWERER in m.roles]
+        checks.append(
+            RoleCheck(
+                "expert_or_answerer",
+                bool(knowing),
+                f"{len(knowing)} expert(s) or answerer(s) in a {shape.group_type} group (at least 1)",
+            )
+        )
+    if shape.created is not None and (as_of - shape.created).days < t.young_group_days:
+        active = [m for m in members if Role.CORE in m.roles or Role.REGULAR in m.roles]
+        if len(active) < t.young_group_active_members:
+            helpers = [
+                m for m in members if (Role.EXTRA in m.roles or Role.OFFICIAL in m.roles) and m.answers_30 > 0
+            ]
+            checks.append(
+                RoleCheck(
+                    "young_group_helper",
+                    bool(helpers),
+                    f"{(as_of - shape.created).days} days old with {len(active)} active members: "
+                    f"{len(helpers)} extra/official account(s) answering within "
+                    f"{t.answer_window_s // 60} minutes (at least 1)",
+                )
+            )
+    if shape.members > t.opinion_leader_group_members:
+        leading = [m for m in members if Role.OPINION_LEADER in m.roles or Role.KOL in m.roles]
+        checks.append(
+            RoleCheck(
+                "opinion_leader",
+                bool(leading),
+                f"{len(leading)} opinion leader(s) for {shape.members} members "
+                f"(groups over {t.opinion_leader_group_members} need at least 1)",
+            )
+        )
+    return checks
+
+
+def suggestions(members: Sequence[MemberRoles]) -> list[Suggestion]:
+    """Where a designated role fits what a member already does."""
+    found: list[Suggestion] = []
+    for m in members:
+        roles = set(m.roles)
+        if Role.SUSPECTED_SPAMMER in roles or Role.OFFICIAL in roles:
+            continue
+        if Role.ANSWERER in roles and Role.EXPERT not in roles:
+            found.append(
+                Suggestion(
+                    m.member_id,
+                    m.name,
+                    Role.EXPERT,
+                    f"answered {m.answers_30} questions of others in 30 days: make them the group's expert",
+                )
+            )
+        if Role.OPINION_LEADER in roles and Role.KOL not in roles and Role.EXPERT not in roles:
+            found.append(
+                Suggestion(
+                    m.member_id,
+                    m.name,
+                    Role.KOL,
+                    f"received {m.received_30} replies and mentions in 30 days: others follow them",
+                )
+            )
+    for m in members:
+        roles = set(m.roles)
+        if roles & {Role.EXPERT, Role.KOL, Role.EXTRA} and roles & {Role.LURKER, Role.SLIPPING}:
+            designated = sorted(str(r) for r in roles & {Role.EXPERT, Role.KOL, Role.EXTRA})
+            found.append(
+                Suggestion(
+                    m.member_id,
+                    m.name,
+                    Role(designated[0]),
+                    f"designated {', '.join(designated)} but silent since {m.last_active or 'joining'}: "
+                    "re-engage them or designate someone active",
+                )
+            )
+    return found
