@@ -110,7 +110,11 @@ class DayInput:
     day: date
     start_us: int
     end_us: int
-    events: Sequence[StoredEvent]  # events in [start_us, end_us + claim window), in time order
+    events: Sequence[StoredEvent]  # the day's events, in time order
+    following: Sequence[
+        StoredEvent
+    ]  # events in the answer window after the day's end (answers cross midnight)
+    packets: Sequence[StoredEvent]  # red packets sent and claimed within the claim window around the day
     account_kind: Callable[[int], AccountKind]
     local_hour: Callable[[int], int]
     latest_join_day: Callable[[int, date], date | None]  # member's latest join on or before the day
@@ -133,7 +137,7 @@ def roll_up_day(
     speakers: set[int] = set()
     new_speakers: set[int] = set()
     questions: list[StoredEvent] = []
-    within = [e for e in data.events if data.start_us <= e.ts_us < data.end_us]
+    within = data.events
     for event in within:
         kind = event.kind
         if kind == EventKind.MESSAGE and event.member_id is not None:
@@ -183,12 +187,18 @@ def roll_up_day(
     day.speakers = len(speakers)
     day.new_member_speakers = len(new_speakers)
     day.questions = len(questions)
-    for question, answerer, delay in match_answers(questions, data.events, data.account_kind, thresholds):
+    candidates = [*within, *data.following] if questions else []
+    for question, answerer, delay in match_answers(questions, candidates, data.account_kind, thresholds):
         del question
         day.questions_answered += 1
         day.answer_delays_s.append(delay)
         person(answerer).answers += 1
-    firsts, lasts = red_packet_claim_delays(within, data.events, thresholds)
+    sent_today = [
+        e
+        for e in data.packets
+        if e.kind == EventKind.RED_PACKET_SENT and data.start_us <= e.ts_us < data.end_us
+    ]
+    firsts, lasts = red_packet_claim_delays(sent_today, data.packets, thresholds) if sent_today else ([], [])
     day.red_packet_first_claim_s, day.red_packet_last_claim_s = firsts, lasts
     return day, sorted(people.values(), key=lambda m: m.member_id)
 
