@@ -186,8 +186,6 @@ def member_facts(member: MemberState, as_of: date, zone: Any, flagged_spam: bool
         n = mask.bit_length() - 1
         days.append(ActiveDay(as_of - timedelta(days=n), 1))
         mask ^= 1 << n
-    if member.answers_30 or member.received_30:
-        days.append(ActiveDay(as_of, 0, member.answers_30, member.received_30))
     return MemberFacts(
         member_id=member.member_id,
         name=member.name,
@@ -196,6 +194,7 @@ def member_facts(member: MemberState, as_of: date, zone: Any, flagged_spam: bool
         is_operator=member.is_operator,
         designated=member.designated,
         flagged_spam=flagged_spam,
+        totals_30=(member.messages_30, member.answers_30, member.received_30),
     )
 
 

@@ -72,6 +72,9 @@ class MemberFacts:
     is_operator: bool = False  # the workspace's own account: counts as an official account
     designated: frozenset[str] = frozenset()  # owner/admin and the operator's designations
     flagged_spam: bool = False
+    # (messages, answers, received) over the last 30 days when the caller summed them already; `days`
+    # then only needs the days the member spoke (messages ≥ 1 each).
+    totals_30: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +160,12 @@ def infer_member_roles(
         roles.append(Role.LURKER)
     if last_active is not None and _slipping(spoke, last_active, as_of, t):
         roles.append(Role.SLIPPING)
-    answers = sum(d.answers for d in recent)
+    if member.totals_30 is not None:
+        messages, answers, received = member.totals_30
+    else:
+        messages = sum(d.messages for d in recent)
+        answers = sum(d.answers for d in recent)
+        received = sum(d.received for d in recent)
     if answers >= t.answerer_answers:
         roles.append(Role.ANSWERER)
     if member.flagged_spam:
@@ -167,9 +175,9 @@ def infer_member_roles(
         name=member.name,
         roles=tuple(roles),
         active_days_30=active30,
-        messages_30=sum(d.messages for d in recent),
+        messages_30=messages,
         answers_30=answers,
-        received_30=sum(d.received for d in recent),
+        received_30=received,
         last_active=last_active,
     )
     return roles, reading
