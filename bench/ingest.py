@@ -95,10 +95,14 @@ def run(count: int = 1_000_000) -> list[dict[str, Any]]:
     return results
 
 
+def markdown(results: list[dict[str, Any]]) -> str:
+    lines = ["| store | events | seconds | events/s |", "|---|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['store']} | {r['events']:,} | {r['seconds']:.1f} | {r['events_per_s']:,.0f} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     import sys
 
-    for row in run(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000):
-        print(
-            f"{row['store']}: {row['events']} events in {row['seconds']:.1f} s = {row['events_per_s']:,.0f}/s"
-        )
+    print(markdown(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)))

@@ -9,12 +9,10 @@ peak RSS from the kernel's accounting (getrusage of the finished child).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +20,6 @@ from bench.imports.generate import telegram_json, whatsapp_txt
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "bench" / "out" / "tools"
-
-
-def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> dict[str, Any]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    finished = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if finished.returncode != 0:
-        raise RuntimeError(f"{command[0]} failed: {finished.stderr[-2000:]}")
-    # ru_maxrss of children is the largest of any child so far: run the biggest consumers last or read it
-    # as an upper bound. Each command below runs in its own `python -c` wrapper to isolate it.
-    return {"seconds": seconds, "peak_mib": max(peak, before) / 1024, "stdout": finished.stdout}
 
 
 def isolated(
