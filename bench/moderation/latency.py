@@ -48,6 +48,7 @@ def main() -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     content_types = [ContentType.TEXT] * 18 + [ContentType.LINK, ContentType.MINI_PROGRAM]
     timings: list[int] = []
+    cpu: list[int] = []
     flagged = 0
     gc.collect()
     for i in range(args.messages):
@@ -58,21 +59,28 @@ def main() -> None:
         )
         text = texts[i % len(texts)]
         began = time.perf_counter_ns()
+        began_cpu = time.thread_time_ns()
         message = Message.of(text, content_type=content_types[i % 20], member=member,
                              group=f"g{i % 37}", ts=ts)  # fmt: skip
         verdict = moderator.moderate(message, ModerationContext(standing, activity))
         timings.append(time.perf_counter_ns() - began)
+        cpu.append(time.thread_time_ns() - began_cpu)
         flagged += verdict.flagged
     timings.sort()
+    cpu.sort()
     print(f"trained on {len(data)} deduplicated examples in {train_s:.1f} s")
     print(f"{args.messages} single-message calls (Message.of + moderate), one CPU, {flagged} flagged")
-    print("| p50 µs | p95 µs | p99 µs | p99.9 µs | max µs | mean µs |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| {percentile(timings, 50):.0f} | {percentile(timings, 95):.0f} | {percentile(timings, 99):.0f} "
-        f"| {percentile(timings, 99.9):.0f} | {timings[-1] / 1000:.0f} "
-        f"| {statistics.fmean(timings) / 1000:.0f} |"
-    )
+    print(f"load average before the run: {os.getloadavg()[0]:.2f} (other processes share the CPU)")
+    print("| clock | p50 µs | p95 µs | p99 µs | p99.9 µs | max µs | mean µs |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    # Wall clock (perf_counter_ns) is the figure that matters; thread CPU time shows what is left when
+    # another process preempts ours on a shared CPU.
+    for label, values in (("perf_counter_ns (wall)", timings), ("thread_time_ns (CPU)", cpu)):
+        print(
+            f"| {label} | {percentile(values, 50):.0f} | {percentile(values, 95):.0f} "
+            f"| {percentile(values, 99):.0f} | {percentile(values, 99.9):.0f} | {values[-1] / 1000:.0f} "
+            f"| {statistics.fmean(values) / 1000:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from sklearn.svm import LinearSVC
 from qunops.moderation.normalize import fold
 
 FORMAT_VERSION = 1
-MAX_CHARS = 600
+MAX_CHARS = 300
 _DIGIT = re.compile(r"\d")
 
 
