@@ -1,0 +1,128 @@
+"""Hand-built histories through the real store (SQLite and PostgreSQL): import, fill rollups, summarize."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine, update
+
+from qunops.analytics.briefing import daily_briefing
+from qunops.analytics.detail import group_detail
+from qunops.analytics.groups import GroupSummary, group_summaries
+from qunops.core.events import Event
+from qunops.ingestion import import_events
+from qunops.store.registry import mark_operators
+from qunops.store.rollups import fill_rollups
+from qunops.store.schema import memberships
+from tests.factories import join, leave, message, person
+
+DAY0 = date(2024, 5, 1)  # T0 is 10:00 on this day in Asia/Shanghai
+
+
+def at(day: int, minutes: int = 0) -> timedelta:
+    return timedelta(days=day, minutes=minutes)
+
+
+def qa(asker: int, answerer: int, day: int, start: int, count: int) -> list[Event]:
+    """`count` questions, each answered one minute later by a reply to it."""
+    found: list[Event] = []
+    for n in range(count):
+        question = message(asker, at(day, start + 10 * n), f"请问第{n}个问题怎么办？")
+        found.append(question)
+        found.append(
+            message(answerer, at(day, start + 10 * n + 1), "看群公告", reply_to_source_id=question.source_id)
+        )
+    return found
+
+
+def history() -> list[Event]:
+    events: list[Event] = [join(n, at(0, -60)) for n in range(1, 11)]
+    events += qa(1, 5, 0, 0, 5)  # day 0: active (10 messages, 2 speakers); member 5 answers 5
+    events += qa(2, 6, 1, 0, 4)  # day 1: active; member 6 answers 4
+    events += [message(1, at(2, 0)), message(2, at(2, 1))]  # day 2: 2 messages: not active
+    events += [message(3, at(3, n)) for n in range(3)]  # day 3: 3 messages, 1 speaker: not active
+    events += [message(3, at(4, 0)), message(4, at(4, 1)), message(3, at(4, 2))]  # day 4: active
+    events += [message(20, at(5, n), "今日话题") for n in range(5)]  # day 5: the operator account only
+    events += [message(7, at(6, 0)), message(8, at(6, 1)), message(7, at(6, 2))]  # day 6: active
+    events.append(leave(10, at(6, 30)))
+    return events
+
+
+@pytest.fixture
+def filled(engine: Engine, workspace: int) -> Engine:
+    import_events(engine, workspace, iter(history()))
+    with engine.begin() as connection:
+        mark_operators(connection, workspace, [person(20)])
+    fill_rollups(engine)
+    return engine
+
+
+def summary(engine: Engine, workspace: int, as_of: date) -> GroupSummary:
+    with engine.connect() as connection:
+        found = group_summaries(connection, workspace, as_of)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_metrics_and_stage_as_of_the_sixth_day(filled: Engine, workspace: int) -> None:
+    s = summary(filled, workspace, DAY0 + timedelta(days=6))
+    assert s.stage == "launching"  # created 6 days before: younger than 7 days
+    assert s.wad == 4  # days 0, 1, 4, 6
+    assert s.messages_per_active_day == (10 + 8 + 3 + 3) / 4
+    assert s.new_member_speakers_per_active_day == 2.0  # everyone joined on day 0
+    assert s.members == 9  # 10 joined, 1 left; the operator account is not a member
+    assert s.daily_member_messages[-7:] == [10, 8, 2, 3, 3, 0, 3]  # the operator's day counts nothing
+    # Last member message at 10:02 local on day 6; silence is taken at midnight: 13 h 58 min.
+    assert s.silence_hours == pytest.approx(13 + 58 / 60)
+    # Young, few active members, and the official account answers nobody: the seeds want a helper.
+    assert [a.kind for a in s.alerts] == ["silence", "role:young_group_helper"]
+    assert s.responsiveness.questions == 9 and s.responsiveness.answered_share == 1.0
+    assert s.responsiveness.median_answer_s == 60.0
+
+
+def test_roles_as_of_the_seventh_day(filled: Engine, workspace: int) -> None:
+    s = summary(filled, workspace, DAY0 + timedelta(days=7))
+    assert s.stage == "steady"  # WAD 3 (days 1, 4, 6)
+    roles = {m.member_id: set(map(str, m.roles)) for m in s.roles.members}
+    names = {m.member_id: m.name for m in s.roles.members}
+    by_name = {names[k]: v for k, v in roles.items()}
+    assert "answerer" in by_name["member5"] and "answerer" not in by_name["member6"]
+    assert "opinion_leader" in by_name["member1"]  # 5 replies received, the top of 9 members
+    assert sum("opinion_leader" in r for r in by_name.values()) == 1
+    assert {n for n, r in by_name.items() if "regular" in r} == {"member1", "member2", "member3"}
+    assert {n for n, r in by_name.items() if "lurker" in r} == {"member9"}
+    assert all("newcomer" in r for n, r in by_name.items() if n != "member20")  # joined 7 days before
+    assert "official" in by_name["member20"]
+    assert s.speakers_30d == 8 and s.speaker_ratio == pytest.approx(8 / 9)
+    assert s.lurker_share == pytest.approx(1 / 9)
+    later = summary(filled, workspace, DAY0 + timedelta(days=8))
+    assert not any("newcomer" in m.roles for m in later.roles.members)
+
+
+def test_dormant_then_dead_at_14_silent_days(filled: Engine, workspace: int) -> None:
+    assert summary(filled, workspace, DAY0 + timedelta(days=8)).stage == "steady"
+    assert summary(filled, workspace, DAY0 + timedelta(days=9)).stage == "dormant"  # 3 silent days
+    assert summary(filled, workspace, DAY0 + timedelta(days=19)).stage == "dormant"  # 13 silent days
+    dead = summary(filled, workspace, DAY0 + timedelta(days=20))  # 14 silent days
+    assert dead.stage == "dead" and [a.kind for a in dead.alerts] == ["dead"]
+
+
+def test_designated_roles_survive_and_detail_and_briefing(filled: Engine, workspace: int) -> None:
+    with filled.begin() as connection:
+        connection.execute(update(memberships).values(roles=["expert"]).where(memberships.c.member_id == 6))
+    s = summary(filled, workspace, DAY0 + timedelta(days=7))
+    assert {str(r) for m in s.roles.members if m.member_id == 6 for r in m.roles} >= {"expert"}
+    with filled.connect() as connection:
+        detail = group_detail(connection, s.id, DAY0 + timedelta(days=7), days=10)
+        briefing = daily_briefing(connection, workspace, DAY0 + timedelta(days=7))
+    assert detail is not None
+    assert detail.member_messages == [0, 0, 10, 8, 2, 3, 3, 0, 3, 0]
+    assert detail.wad == [0, 0, 1, 2, 2, 2, 3, 3, 4, 3]
+    assert detail.leaves[-2] == 1 and detail.joins[2] == 10
+    assert sum(map(sum, detail.heatmap)) == 29
+    assert detail.heatmap[DAY0.weekday()][10] == 10  # day 0's messages, all at 10:xx local
+    assert detail.pyramid == {"core": 0, "regular": 3, "occasional": 5, "lurker": 1}
+    assert detail.newcomers_joined_30d == 9 and detail.newcomers_spoke_within_week == 8
+    assert [i.group_id for i in briefing.items] == [s.id]
+    assert briefing.items[0].actions[0].action == "daily_topic"
