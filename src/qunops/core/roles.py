@@ -304,30 +304,37 @@ def role_checks(
 
 
 def suggestions(members: Sequence[MemberRoles]) -> list[Suggestion]:
-    """Where a designated role fits what a member already does."""
+    """Where a designated role fits what a member already does.
+
+    Only the group's leading answerer is suggested as its expert, and its leading opinion leader as a
+    KOL: in a lively group many people answer now and then, and the operator needs one name, not ten.
+    """
     found: list[Suggestion] = []
-    for m in members:
-        roles = set(m.roles)
-        if Role.SUSPECTED_SPAMMER in roles or Role.OFFICIAL in roles:
-            continue
-        if Role.ANSWERER in roles and Role.EXPERT not in roles:
-            found.append(
-                Suggestion(
-                    m.member_id,
-                    m.name,
-                    Role.EXPERT,
-                    f"answered {m.answers_30} questions of others in 30 days: make them the group's expert",
-                )
+    candidates = [
+        m for m in members if not set(m.roles) & {Role.SUSPECTED_SPAMMER, Role.OFFICIAL, Role.EXPERT}
+    ]
+    answerers = [m for m in candidates if Role.ANSWERER in m.roles]
+    if answerers and not any(Role.EXPERT in m.roles for m in members):
+        m = max(answerers, key=lambda m: (m.answers_30, -m.member_id))
+        found.append(
+            Suggestion(
+                m.member_id,
+                m.name,
+                Role.EXPERT,
+                f"answered {m.answers_30} questions of others in 30 days: make them the group's expert",
             )
-        if Role.OPINION_LEADER in roles and Role.KOL not in roles and Role.EXPERT not in roles:
-            found.append(
-                Suggestion(
-                    m.member_id,
-                    m.name,
-                    Role.KOL,
-                    f"received {m.received_30} replies and mentions in 30 days: others follow them",
-                )
+        )
+    leaders = [m for m in candidates if Role.OPINION_LEADER in m.roles and Role.KOL not in m.roles]
+    if leaders and not any(Role.KOL in m.roles for m in members):
+        m = max(leaders, key=lambda m: (m.received_30, -m.member_id))
+        found.append(
+            Suggestion(
+                m.member_id,
+                m.name,
+                Role.KOL,
+                f"received {m.received_30} replies and mentions in 30 days: others follow them",
             )
+        )
     for m in members:
         roles = set(m.roles)
         if roles & {Role.EXPERT, Role.KOL, Role.EXTRA} and roles & {Role.LURKER, Role.SLIPPING}:
