@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from qunops.core.registry import WorkspaceRole
+from qunops.moderation.cli import spam_app
 from qunops.settings import Settings, SettingsError, load_settings
 from qunops.store import accounts
 from qunops.store.accounts import AccountError
@@ -24,6 +25,7 @@ from qunops.store.db import StoreError, open_engine, require_current, upgrade
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="qunops: operate chat-group communities.")
 db_app = typer.Typer(no_args_is_help=True, help="The database: migrations.")
 app.add_typer(db_app, name="db")
+app.add_typer(spam_app, name="spam", help="The spam classifier: train and evaluate on labelled files.")
 out = Console()
 err = Console(stderr=True)
 

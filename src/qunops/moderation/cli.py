@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from qunops.moderation.classifier import SpamClassifier
-from qunops.moderation.datasets import Dataset, DatasetError, deduplicate, load_many
-from qunops.moderation.evaluation import cross_validate
+if TYPE_CHECKING:
+    from qunops.moderation.datasets import Dataset
+
+# scikit-learn takes about two seconds to import: the commands import it when they run, so that every
+# other `qunops` command starts fast.
 
 spam_app = typer.Typer(help="Train and evaluate the spam classifier.", no_args_is_help=True)
 _out = Console()
@@ -21,6 +24,8 @@ DEFAULT_MODEL = Path("spam-model.joblib")
 
 
 def _load(files: list[Path]) -> Dataset:
+    from qunops.moderation.datasets import DatasetError, deduplicate, load_many
+
     try:
         data = deduplicate(load_many(files))
     except DatasetError as exc:
@@ -43,6 +48,8 @@ def train(
 ) -> None:
     """Train the classifier on FILES (deduplicated) and save it."""
     data = _load(files)
+    from qunops.moderation.classifier import SpamClassifier
+
     classifier = SpamClassifier().train(data.texts, data.labels)
     try:
         classifier.save(model)
@@ -66,6 +73,8 @@ def evaluate(
     """Deduplicated stratified k-fold cross-validation: precision, recall, F1, false-positive rate."""
     data = _load(files)
     try:
+        from qunops.moderation.evaluation import cross_validate
+
         scores = cross_validate(data, folds=folds, seed=seed)
     except ValueError as exc:
         _err.print(f"{files[0]}: {exc}", markup=False, soft_wrap=True)
