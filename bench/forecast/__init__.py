@@ -1,0 +1,1 @@
+"""Benchmarks of the death forecast: rolling-origin backtests and the default model's coefficients."""

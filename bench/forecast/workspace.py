@@ -1,0 +1,48 @@
+"""Simulated and imported workspaces for the forecast benchmarks, each in its own SQLite file."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from qunops.ingestion import import_events, import_paths
+from qunops.simulate import SimulationConfig, simulate
+from qunops.store import accounts
+from qunops.store.db import open_engine, upgrade
+from qunops.store.registry import mark_operators, save_profile
+from qunops.store.rollups import fill_rollups
+
+
+def _fresh(directory: Path, name: str, timezone: str) -> tuple[Engine, int]:
+    engine = open_engine(f"sqlite:///{directory / (name + '.db')}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        workspace_id = accounts.create_workspace(connection, name, name, timezone)
+    return engine, workspace_id
+
+
+def simulated_workspace(config: SimulationConfig, directory: Path | None = None) -> tuple[Engine, int]:
+    """A workspace holding the simulated community of `config`, rolled up."""
+    directory = directory or Path(tempfile.mkdtemp(prefix="qunops-forecast-"))
+    engine, workspace_id = _fresh(directory, f"sim{config.seed}", config.timezone)
+    community = simulate(config)
+    with engine.begin() as connection:
+        for profile in community.profiles:
+            save_profile(connection, workspace_id, profile)
+    import_events(engine, workspace_id, community.events())
+    with engine.begin() as connection:
+        mark_operators(connection, workspace_id, community.operators)
+    fill_rollups(engine)
+    return engine, workspace_id
+
+
+def imported_workspace(path: Path, timezone: str = "Asia/Shanghai") -> tuple[Engine, int]:
+    """A workspace holding one real export, rolled up."""
+    directory = Path(tempfile.mkdtemp(prefix="qunops-forecast-"))
+    engine, workspace_id = _fresh(directory, "export", timezone)
+    report = import_paths(engine, workspace_id, [path], timezone)
+    if not report.ok:
+        raise RuntimeError(f"{path}: import failed: {[f.error for f in report.files]}")
+    return engine, workspace_id
