@@ -16,7 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from qunops import __version__
-from qunops.console import api, pages
+from qunops.console import (
+    alert_pages,
+    api,
+    group_pages,
+    import_pages,
+    pages,
+    render,
+    settings_pages,
+)
 from qunops.console.auth import LoginRequired
 from qunops.console.security import csrf_token, signing_key
 from qunops.settings import Settings
@@ -38,6 +46,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["version"] = __version__
+    render.install(templates)
     app.state.templates = templates
     app.add_middleware(
         SessionMiddleware,
@@ -48,7 +57,14 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(pages.router)
+    for router in (
+        pages.router,
+        group_pages.router,
+        alert_pages.router,
+        import_pages.router,
+        settings_pages.router,
+    ):
+        app.include_router(router)
     app.include_router(api.router, prefix="/api")
 
     @app.exception_handler(LoginRequired)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine, select
 
+from qunops.console.security import require_form_csrf, require_header_csrf
 from qunops.core.registry import WorkspaceRole
 from qunops.store.accounts import Membership, memberships_of
 from qunops.store.schema import users
@@ -76,3 +77,33 @@ def admin_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 EditorViewer = Annotated[Viewer, Depends(editor_viewer)]
 AdminViewer = Annotated[Viewer, Depends(admin_viewer)]
+
+
+# Changes: the role is checked first (a viewer learns they cannot, whatever the token), then the CSRF token
+# (a form field or the X-CSRF-Token header for pages; the header for the JSON API).
+
+
+async def _form_user(request: Request, viewer: CurrentViewer) -> Viewer:
+    await require_form_csrf(request)
+    return viewer
+
+
+async def _form_editor(request: Request, viewer: EditorViewer) -> Viewer:
+    await require_form_csrf(request)
+    return viewer
+
+
+async def _form_admin(request: Request, viewer: AdminViewer) -> Viewer:
+    await require_form_csrf(request)
+    return viewer
+
+
+def _api_editor(request: Request, viewer: EditorViewer) -> Viewer:
+    require_header_csrf(request)
+    return viewer
+
+
+FormUser = Annotated[Viewer, Depends(_form_user)]
+FormEditor = Annotated[Viewer, Depends(_form_editor)]
+FormAdmin = Annotated[Viewer, Depends(_form_admin)]
+ApiEditor = Annotated[Viewer, Depends(_api_editor)]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from qunops.analytics.overview import group_rows
 from qunops.console.auth import CurrentViewer, engine_of
-from qunops.console.render import page
+from qunops.console.data import SORTS, OverviewQuery, local_today
+from qunops.console.data import overview as build_overview
+from qunops.console.i18n import LANG_COOKIE, LANGUAGES
+from qunops.console.render import is_htmx, page
 from qunops.console.security import csrf_ok
 from qunops.store.accounts import authenticate, memberships_of
 
@@ -76,11 +79,61 @@ def switch_workspace(
     return RedirectResponse("/", status_code=303)
 
 
+@router.get("/language")
+def choose_language(request: Request, set: str = "en", next: str = "/") -> RedirectResponse:
+    """Switch the console's language (a link, so it works without JavaScript and before logging in)."""
+    chosen = set if set in LANGUAGES else "en"
+    request.session["lang"] = chosen
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86_400, httponly=True, samesite="lax")
+    return response
+
+
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, viewer: CurrentViewer) -> HTMLResponse:
+def overview(
+    request: Request,
+    viewer: CurrentViewer,
+    as_of: date | None = None,
+    q: str = "",
+    platform: str = "",
+    type: str = "",
+    stage: str = "",
+    tag: str = "",
+    sort: str = "alerts",
+    dir: str = "desc",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> HTMLResponse:
+    """All groups with their headline figures and today's briefing; filters are query parameters."""
+    query = OverviewQuery(
+        q=q[:200],
+        platform=platform,
+        group_type=type,
+        stage=stage,
+        tag=tag,
+        sort=sort if sort in SORTS else "alerts",
+        descending=dir != "asc",
+        page=page_number,
+        per_page=per_page,
+    )
     with engine_of(request).connect() as connection:
-        rows = group_rows(connection, viewer.workspace.workspace_id)
-    return page(request, "overview.html", {"user": viewer, "groups": rows})
+        day = as_of or local_today(connection, viewer.workspace.workspace_id)
+        view = build_overview(connection, viewer.workspace.workspace_id, day, query)
+    params = {
+        "as_of": as_of.isoformat() if as_of else "",
+        "q": query.q,
+        "platform": platform,
+        "type": type,
+        "stage": stage,
+        "tag": tag,
+        "sort": query.sort,
+        "dir": "desc" if query.descending else "asc",
+        "per_page": view.per_page if view.per_page != 50 else "",
+    }
+    context = {"user": viewer, "view": view, "params": params, "query": query, "sorts": SORTS}
+    if is_htmx(request) and request.headers.get("HX-Target") == "groups-panel":
+        return page(request, "_groups.html", context)
+    return page(request, "overview.html", context)
 
 
 def _safe_next(target: str) -> str:

@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 from qunops.settings import Settings
 
@@ -43,3 +43,22 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, submitted: str | None) -> bool:
     expected = request.session.get(CSRF_FIELD)
     return bool(expected and submitted and hmac.compare_digest(str(expected), submitted))
+
+
+async def require_form_csrf(request: Request) -> None:
+    """Forms carry the token as a field; HTMX requests carry it in the X-CSRF-Token header."""
+    submitted = request.headers.get(CSRF_HEADER)
+    if not submitted and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        # FastAPI has parsed (and cached) the form already for routes with Form parameters.
+        value = (await request.form()).get(CSRF_FIELD)
+        submitted = value if isinstance(value, str) else None
+    if not csrf_ok(request, submitted):
+        raise HTTPException(400, "The form expired; please reload the page and try again.")
+
+
+def require_header_csrf(request: Request) -> None:
+    """JSON API calls that change something must send the session's token in X-CSRF-Token."""
+    if not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(403, "Missing or wrong X-CSRF-Token header (GET /api/me returns the token).")

@@ -1,0 +1,228 @@
+"""The group page (charts, members, roles, alerts, registry editing) and the member page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from qunops.analytics.groups import group_summaries
+from qunops.console import queries
+from qunops.console.auth import CurrentViewer, FormEditor, engine_of
+from qunops.console.data import forget_summaries, group_page, local_today
+from qunops.console.render import page
+from qunops.console.state import workspace_thresholds
+from qunops.core.platforms import Platform
+from qunops.core.registry import DurationKind, EntryThreshold, ExtendedResource, GroupProfile, GroupType
+from qunops.store.registry import save_profile
+
+router = APIRouter(include_in_schema=False)
+
+MEMBER_DAYS = 60
+
+
+@router.get("/groups/{group_id}", response_class=HTMLResponse)
+def group(
+    request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None, saved: bool = False
+) -> HTMLResponse:
+    return _group_response(request, viewer, group_id, as_of, saved=saved)
+
+
+@router.post("/groups/{group_id}/registry", response_model=None)
+async def edit_registry(request: Request, viewer: FormEditor, group_id: int) -> Response:
+    """Save the registry fields of a group; a bad value re-shows the form with the reason beside it."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).begin() as connection:
+        row = queries.group_row(connection, workspace_id, group_id)
+        if row is None:
+            raise HTTPException(404, "No such group in this workspace.")
+        profile, errors = parse_profile(row, form)
+        if profile is not None:
+            save_profile(connection, workspace_id, profile)
+    if errors:
+        return _group_response(request, viewer, group_id, None, errors=errors, submitted=form, status=400)
+    forget_summaries()
+    return RedirectResponse(f"/groups/{group_id}?saved=1#registry", status_code=303)
+
+
+@router.get("/members/{member_id}", response_class=HTMLResponse)
+def member(
+    request: Request, viewer: CurrentViewer, member_id: int, as_of: date | None = None
+) -> HTMLResponse:
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        profile = queries.member_row(connection, workspace_id, member_id)
+        if profile is None:
+            raise HTTPException(404, "No such member in this workspace.")
+        day = as_of or local_today(connection, workspace_id)
+        context = member_context(connection, workspace_id, profile, day)
+    return page(request, "member.html", {"user": viewer, **context})
+
+
+def member_context(connection: Any, workspace_id: int, profile: Any, day: date) -> dict[str, Any]:
+    """The member's groups (with roles and how they joined) and daily messages across groups."""
+    memberships = queries.member_groups(connection, profile.id)
+    group_ids = [m.group_id for m in memberships]
+    roles: dict[int, list[str]] = {}
+    if group_ids:
+        thresholds = workspace_thresholds(connection, workspace_id)
+        for summary in group_summaries(
+            connection, workspace_id, day, group_ids=group_ids, thresholds=thresholds
+        ):
+            roles[summary.id] = summary.roles_by_member().get(profile.id, [])
+    start = day - timedelta(days=MEMBER_DAYS - 1)
+    days = [start + timedelta(days=n) for n in range(MEMBER_DAYS)]
+    names = {m.group_id: m.group_name for m in memberships}
+    by_group: dict[int, list[int]] = {}
+    for row in queries.member_daily(connection, profile.id, start, day):
+        by_group.setdefault(row.group_id, [0] * MEMBER_DAYS)[(row.day - start).days] = int(row.messages)
+    chart = {
+        "days": [d.isoformat() for d in days],
+        "series": [{"name": names.get(g, str(g)), "data": data} for g, data in by_group.items()],
+    }
+    return {
+        "member": profile,
+        "memberships": memberships,
+        "roles": roles,
+        "chart": chart,
+        "as_of": day,
+        "zone": queries.workspace_timezone(connection, workspace_id),
+    }
+
+
+def _group_response(
+    request: Request,
+    viewer: CurrentViewer,
+    group_id: int,
+    as_of: date | None,
+    *,
+    saved: bool = False,
+    errors: dict[str, str] | None = None,
+    submitted: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        day = as_of or local_today(connection, workspace_id)
+        view = group_page(connection, workspace_id, group_id, day)
+        zone = queries.workspace_timezone(connection, workspace_id)
+    if view is None:
+        raise HTTPException(404, "No such group in this workspace.")
+    context = {
+        "user": viewer,
+        "view": view,
+        "g": view.registry,
+        "s": view.summary,
+        "as_of": day,
+        "zone": view.registry.timezone or zone,
+        "saved": saved,
+        "topics": group_topic_labels(view.summary.id),
+        "errors": errors or {},
+        "form": submitted or registry_form(view.registry),
+        "choices": {
+            "group_type": [str(t) for t in GroupType],
+            "duration_kind": [str(t) for t in DurationKind],
+            "entry_threshold": [str(t) for t in EntryThreshold],
+        },
+    }
+    return page(request, "group.html", context, status=status)
+
+
+def registry_form(row: Any) -> dict[str, str]:
+    """The registry fields of a group as form values."""
+    return {
+        "purpose": row.purpose or "",
+        "group_type": row.group_type,
+        "duration_kind": row.duration_kind,
+        "planned_end": row.planned_end.isoformat() if row.planned_end else "",
+        "entry_threshold": row.entry_threshold,
+        "capacity": "" if row.capacity is None else str(row.capacity),
+        "timezone": row.timezone or "",
+        "matrix": row.matrix or "",
+        "tags": ", ".join(str(t) for t in (row.tags or [])),
+        "extended_resources": "\n".join(
+            f"{r.get('kind', '')}: {r.get('name', '')}" for r in (row.extended_resources or [])
+        ),
+    }
+
+
+def parse_profile(row: Any, form: dict[str, str]) -> tuple[GroupProfile | None, dict[str, str]]:
+    """The submitted registry fields as a profile of the group, or the errors by field."""
+    errors: dict[str, str] = {}
+
+    def choice(name: str, kind: type[GroupType] | type[DurationKind] | type[EntryThreshold]) -> Any:
+        value = form.get(name, "")
+        try:
+            return kind(value)
+        except ValueError:
+            errors[name] = f"choose one of: {', '.join(str(k) for k in kind)}"
+            return None
+
+    group_type = choice("group_type", GroupType)
+    duration = choice("duration_kind", DurationKind)
+    threshold = choice("entry_threshold", EntryThreshold)
+    planned_end = None
+    if raw := form.get("planned_end", "").strip():
+        try:
+            planned_end = date.fromisoformat(raw)
+        except ValueError:
+            errors["planned_end"] = "a date like 2026-12-31"
+    capacity = None
+    if raw := form.get("capacity", "").strip():
+        if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+            errors["capacity"] = "a whole number of members, 1 or more"
+        else:
+            capacity = int(raw)
+    zone = form.get("timezone", "").strip() or None
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = "a timezone name like Asia/Shanghai (empty: the workspace's)"
+    purpose = form.get("purpose", "").strip()
+    if len(purpose) > 2000:
+        errors["purpose"] = "at most 2,000 characters"
+    matrix = form.get("matrix", "").strip()
+    if len(matrix) > 200:
+        errors["matrix"] = "at most 200 characters"
+    tags = tuple(
+        dict.fromkeys(t.strip() for t in form.get("tags", "").replace("，", ",").split(",") if t.strip())
+    )
+    if any(len(t) > 50 for t in tags) or len(tags) > 30:
+        errors["tags"] = "at most 30 tags of at most 50 characters"
+    resources: list[ExtendedResource] = []
+    for number, line in enumerate(form.get("extended_resources", "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        kind, sep, name = line.partition(":")
+        if not sep or not kind.strip() or not name.strip():
+            errors["extended_resources"] = f"line {number}: write “kind: name”, e.g. official account: Brand"
+            break
+        resources.append(ExtendedResource(kind.strip()[:50], name.strip()[:200], route_order=len(resources)))
+    if errors:
+        return None, errors
+    profile = GroupProfile(
+        platform=Platform(row.platform),
+        external_id=row.external_id,
+        name=row.name,
+        purpose=purpose,
+        group_type=group_type,
+        duration_kind=duration,
+        planned_end=planned_end,
+        entry_threshold=threshold,
+        capacity=capacity,
+        timezone=zone,
+        matrix=matrix,
+        tags=tags,
+        extended_resources=tuple(resources),
+    )
+    return profile, errors
+
+
+def group_topic_labels(group_id: int) -> list[str]:
+    """The group's active topics, once topic analysis exists (the page says none until then)."""
+    return []

@@ -1,0 +1,186 @@
+"""Importing exports from the browser: upload, a background import, progress, then the summary and errors.
+
+Uploads are written to a private temporary folder, imported by `qunops.ingestion.import_paths` in a
+background thread (the request returns at once; the page polls the job), and the folder is deleted when
+the import ends, whatever happened. Jobs are rows of `import_jobs`, so any console worker can report on
+them. An upload is limited to MAX_UPLOAD_MB in all: the request's declared length is checked before
+anything is read, and the bytes actually written are counted too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
+from starlette.datastructures import UploadFile
+
+from qunops.console import queries
+from qunops.console.auth import CurrentViewer, EditorViewer, engine_of
+from qunops.console.render import is_htmx, page
+from qunops.console.security import CSRF_FIELD, CSRF_HEADER, csrf_ok
+from qunops.console.state import (
+    ImportJob,
+    create_import_job,
+    import_job,
+    recent_import_jobs,
+    update_import_job,
+)
+from qunops.ingestion import import_paths
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_MB = 200
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_FILES = 20
+_CHUNK = 1024 * 1024
+_UNSAFE = re.compile(r"[^\w.\-() ]+", re.UNICODE)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_form(request: Request, viewer: CurrentViewer, error: str = "") -> HTMLResponse:
+    with engine_of(request).connect() as connection:
+        jobs = recent_import_jobs(connection, viewer.workspace.workspace_id)
+    return page(
+        request,
+        "import.html",
+        {"user": viewer, "jobs": jobs, "limit_mb": MAX_UPLOAD_MB, "error": error, "max_files": MAX_FILES},
+    )
+
+
+@router.post("/import", response_model=None)
+async def upload(request: Request, viewer: EditorViewer) -> Response:
+    """Take the uploaded files and start their import; answers with the job's page."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise HTTPException(
+            413, f"The upload is larger than {MAX_UPLOAD_MB} MB; import big exports with the CLI."
+        )
+    form = await request.form(max_files=MAX_FILES, max_fields=10)
+    token = form.get(CSRF_FIELD)
+    if not csrf_ok(request, request.headers.get(CSRF_HEADER) or (token if isinstance(token, str) else None)):
+        raise HTTPException(400, "The form expired; please reload the page and try again.")
+    uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    if not uploads:
+        return _form_error(request, viewer, "Choose at least one file.")
+    folder = Path(tempfile.mkdtemp(prefix="qunops-upload-"))
+    try:
+        files = await _save(uploads, folder)
+    except _TooLarge:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(
+            413, f"The upload is larger than {MAX_UPLOAD_MB} MB; import big exports with the CLI."
+        ) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        await form.close()
+    engine = engine_of(request)
+    workspace_id = viewer.workspace.workspace_id
+    with engine.begin() as connection:
+        job_id = create_import_job(connection, workspace_id, viewer.user_id, files)
+        zone = queries.workspace_timezone(connection, workspace_id)
+    worker = threading.Thread(
+        target=run_import,
+        args=(engine, job_id, workspace_id, folder, zone),
+        name=f"import-{job_id}",
+        daemon=True,
+    )
+    worker.start()
+    if is_htmx(request):
+        with engine.connect() as connection:
+            job = import_job(connection, workspace_id, job_id)
+        return page(request, "_import_job.html", {"user": viewer, "job": job})
+    return RedirectResponse(f"/import/jobs/{job_id}", status_code=303)
+
+
+@router.get("/import/jobs/{job_id}", response_class=HTMLResponse)
+def job_status(request: Request, viewer: CurrentViewer, job_id: int) -> HTMLResponse:
+    with engine_of(request).connect() as connection:
+        job = import_job(connection, viewer.workspace.workspace_id, job_id)
+    if job is None:
+        raise HTTPException(404, "No such import in this workspace.")
+    template = "_import_job.html" if is_htmx(request) else "import_job.html"
+    return page(request, template, {"user": viewer, "job": job})
+
+
+def run_import(engine: Engine, job_id: int, workspace_id: int, folder: Path, timezone: str) -> None:
+    """The background part: import the folder's files, record progress and the report, delete the files."""
+    prefix = str(folder) + "/"
+
+    def progress(name: str, events: int) -> None:
+        with engine.begin() as connection:
+            update_import_job(
+                connection, job_id, progress={"file": name.replace(prefix, ""), "events": events}
+            )
+
+    try:
+        with engine.begin() as connection:
+            update_import_job(connection, job_id, state="running")
+        paths = sorted(folder.iterdir())
+        report = import_paths(engine, workspace_id, paths, timezone, progress=progress)
+        with engine.begin() as connection:
+            update_import_job(
+                connection, job_id, state="done", report=_without_prefix(report.as_json(), prefix)
+            )
+    except Exception as exc:  # the job must end in a state the page can show, whatever went wrong
+        log.exception("import job %s failed", job_id)
+        with engine.begin() as connection:
+            update_import_job(connection, job_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _without_prefix(value: Any, prefix: str) -> Any:
+    """The report names files by their temporary path; operators know them by the name they uploaded."""
+    if isinstance(value, str):
+        return value.replace(prefix, "")
+    if isinstance(value, list):
+        return [_without_prefix(v, prefix) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_prefix(v, prefix) for k, v in value.items()}
+    return value
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _save(uploads: list[UploadFile], folder: Path) -> list[dict[str, Any]]:
+    total = 0
+    saved: list[dict[str, Any]] = []
+    for number, upload in enumerate(uploads, start=1):
+        name = _UNSAFE.sub("_", Path(upload.filename or "").name).strip(". ") or f"upload-{number}"
+        target = folder / name
+        if target.exists():  # two uploads with one name: keep both
+            target = folder / f"{target.stem}-{number}{target.suffix}"
+        size = 0
+        with target.open("wb") as out:
+            while chunk := await upload.read(_CHUNK):
+                size += len(chunk)
+                total += len(chunk)
+                if total > MAX_UPLOAD_BYTES:
+                    raise _TooLarge
+                out.write(chunk)
+        saved.append({"name": target.name, "size": size})
+    return saved
+
+
+def _form_error(request: Request, viewer: Any, message: str) -> HTMLResponse:
+    with engine_of(request).connect() as connection:
+        jobs: list[ImportJob] = recent_import_jobs(connection, viewer.workspace.workspace_id)
+    return page(
+        request,
+        "import.html",
+        {"user": viewer, "jobs": jobs, "limit_mb": MAX_UPLOAD_MB, "error": message, "max_files": MAX_FILES},
+        status=400,
+    )

@@ -1,0 +1,282 @@
+"""Reads the console needs that no capability offers: registry rows, rollup series, members, users.
+
+Every query is scoped by workspace (directly or through a group already checked to belong to it), and
+reads rollups and memberships only — never the event log — so pages stay fast at thousands of groups.
+Measures with a product definition (WAD, stage, health…) come from `qunops.analytics`, not from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, select
+from sqlalchemy.orm import aliased
+
+from qunops.store.schema import (
+    group_days,
+    groups,
+    member_days,
+    members,
+    memberships,
+    users,
+    workspace_users,
+    workspaces,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBasics:
+    """Registry fields and plain counts of a group, for the overview."""
+
+    id: int
+    platform: str
+    external_id: str
+    name: str
+    group_type: str
+    duration_kind: str
+    tags: list[str]
+    members: int
+    messages_30d: int
+    last_message_us: int | None
+    daily_messages: list[int]  # trailing 30 days, oldest first
+
+
+def workspace_timezone(connection: Connection, workspace_id: int) -> str:
+    zone = connection.execute(select(workspaces.c.timezone).where(workspaces.c.id == workspace_id)).scalar()
+    return str(zone or "UTC")
+
+
+def group_basics(connection: Connection, workspace_id: int, start: date, end: date) -> list[GroupBasics]:
+    """Every group of the workspace with member count, messages and a daily series over [start, end]."""
+    length = (end - start).days + 1
+    member_counts: dict[int, int] = {
+        int(gid): int(n)
+        for gid, n in connection.execute(
+            select(memberships.c.group_id, func.count())
+            .join(groups, groups.c.id == memberships.c.group_id)
+            .where(groups.c.workspace_id == workspace_id, memberships.c.left_us.is_(None))
+            .group_by(memberships.c.group_id)
+        )
+    }
+    last_message: dict[int, int | None] = {
+        int(gid): last
+        for gid, last in connection.execute(
+            select(group_days.c.group_id, func.max(group_days.c.last_message_us))
+            .join(groups, groups.c.id == group_days.c.group_id)
+            .where(groups.c.workspace_id == workspace_id, group_days.c.day <= end)
+            .group_by(group_days.c.group_id)
+        )
+    }
+    daily: dict[int, list[int]] = {}
+    for group_id, day, count in connection.execute(
+        select(group_days.c.group_id, group_days.c.day, group_days.c.member_messages)
+        .join(groups, groups.c.id == group_days.c.group_id)
+        .where(groups.c.workspace_id == workspace_id, group_days.c.day >= start, group_days.c.day <= end)
+    ):
+        daily.setdefault(group_id, [0] * length)[(day - start).days] = count
+    return [
+        GroupBasics(
+            id=g.id,
+            platform=g.platform,
+            external_id=g.external_id,
+            name=g.name,
+            group_type=g.group_type,
+            duration_kind=g.duration_kind,
+            tags=[str(t) for t in (g.tags or [])],
+            members=member_counts.get(g.id, 0),
+            messages_30d=sum(daily.get(g.id, ())),
+            last_message_us=last_message.get(g.id),
+            daily_messages=daily.get(g.id, [0] * length),
+        )
+        for g in connection.execute(
+            select(
+                groups.c.id,
+                groups.c.platform,
+                groups.c.external_id,
+                groups.c.name,
+                groups.c.group_type,
+                groups.c.duration_kind,
+                groups.c.tags,
+            ).where(groups.c.workspace_id == workspace_id)
+        )
+    ]
+
+
+def group_row(connection: Connection, workspace_id: int, group_id: int) -> Row[Any] | None:
+    """The registry row of a group, only when it belongs to the workspace."""
+    return connection.execute(
+        select(groups).where(groups.c.id == group_id, groups.c.workspace_id == workspace_id)
+    ).first()
+
+
+def group_names(connection: Connection, workspace_id: int, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {
+        int(i): str(n)
+        for i, n in connection.execute(
+            select(groups.c.id, groups.c.name).where(
+                groups.c.workspace_id == workspace_id, groups.c.id.in_(ids)
+            )
+        )
+    }
+
+
+def day_rows(connection: Connection, group_id: int, start: date, end: date) -> list[Row[Any]]:
+    """The group's day rollups in [start, end], oldest first (days without events are absent)."""
+    return list(
+        connection.execute(
+            select(
+                group_days.c.day,
+                group_days.c.member_messages,
+                group_days.c.speakers,
+                group_days.c.joins,
+                group_days.c.leaves,
+                group_days.c.removals,
+                group_days.c.new_member_speakers,
+                group_days.c.hour_counts,
+            )
+            .where(group_days.c.group_id == group_id, group_days.c.day >= start, group_days.c.day <= end)
+            .order_by(group_days.c.day)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLine:
+    id: int
+    name: str
+    is_bot: bool
+    is_operator: bool
+    is_admin: bool
+    designated_roles: list[str]
+    joined_us: int | None
+    left_us: int | None
+    messages: int
+    last_message_us: int | None
+
+
+def group_members(connection: Connection, group_id: int, limit: int) -> tuple[list[MemberLine], int]:
+    """The group's members, most messages first, and how many there are in all."""
+    total = connection.execute(
+        select(func.count()).select_from(memberships).where(memberships.c.group_id == group_id)
+    ).scalar_one()
+    rows = connection.execute(
+        select(
+            members.c.id,
+            members.c.display_name,
+            members.c.is_bot,
+            members.c.is_operator,
+            memberships.c.is_admin,
+            memberships.c.roles,
+            memberships.c.joined_us,
+            memberships.c.left_us,
+            memberships.c.messages,
+            memberships.c.last_message_us,
+        )
+        .join(members, members.c.id == memberships.c.member_id)
+        .where(memberships.c.group_id == group_id)
+        .order_by(memberships.c.messages.desc(), members.c.display_name)
+        .limit(limit)
+    )
+    return [
+        MemberLine(
+            id=r.id,
+            name=r.display_name,
+            is_bot=bool(r.is_bot),
+            is_operator=bool(r.is_operator),
+            is_admin=bool(r.is_admin),
+            designated_roles=[str(x) for x in (r.roles or [])],
+            joined_us=r.joined_us,
+            left_us=r.left_us,
+            messages=int(r.messages),
+            last_message_us=r.last_message_us,
+        )
+        for r in rows
+    ], int(total)
+
+
+def member_row(connection: Connection, workspace_id: int, member_id: int) -> Row[Any] | None:
+    return connection.execute(
+        select(members).where(members.c.id == member_id, members.c.workspace_id == workspace_id)
+    ).first()
+
+
+def member_groups(connection: Connection, member_id: int) -> list[Row[Any]]:
+    """The member's memberships with the group's name and the inviter's name."""
+    inviter = aliased(members)
+    return list(
+        connection.execute(
+            select(
+                groups.c.id.label("group_id"),
+                groups.c.name.label("group_name"),
+                groups.c.platform,
+                memberships.c.joined_us,
+                memberships.c.left_us,
+                memberships.c.inviter_id,
+                inviter.c.display_name.label("inviter_name"),
+                memberships.c.join_channel,
+                memberships.c.first_message_us,
+                memberships.c.last_message_us,
+                memberships.c.messages,
+                memberships.c.is_admin,
+                memberships.c.roles,
+            )
+            .join(groups, groups.c.id == memberships.c.group_id)
+            .outerjoin(inviter, inviter.c.id == memberships.c.inviter_id)
+            .where(memberships.c.member_id == member_id)
+            .order_by(memberships.c.messages.desc())
+        )
+    )
+
+
+def member_daily(connection: Connection, member_id: int, start: date, end: date) -> list[Row[Any]]:
+    return list(
+        connection.execute(
+            select(member_days.c.group_id, member_days.c.day, member_days.c.messages)
+            .where(
+                and_(
+                    member_days.c.member_id == member_id, member_days.c.day >= start, member_days.c.day <= end
+                )
+            )
+            .order_by(member_days.c.day)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceUser:
+    id: int
+    username: str
+    role: str
+
+
+def workspace_user_list(connection: Connection, workspace_id: int) -> list[WorkspaceUser]:
+    return [
+        WorkspaceUser(int(r.id), str(r.username), str(r.role))
+        for r in connection.execute(
+            select(users.c.id, users.c.username, workspace_users.c.role)
+            .join(workspace_users, workspace_users.c.user_id == users.c.id)
+            .where(workspace_users.c.workspace_id == workspace_id)
+            .order_by(users.c.username)
+        )
+    ]
+
+
+def recent_joiners(connection: Connection, group_id: int, start_us: int, end_us: int) -> list[Row[Any]]:
+    """(joined_us, first_message_us) of the members who joined the group in [start, end)."""
+    return list(
+        connection.execute(
+            select(memberships.c.joined_us, memberships.c.first_message_us)
+            .join(members, members.c.id == memberships.c.member_id)
+            .where(
+                memberships.c.group_id == group_id,
+                memberships.c.joined_us >= start_us,
+                memberships.c.joined_us < end_us,
+                members.c.is_bot.is_(False),
+                members.c.is_operator.is_(False),
+            )
+        )
+    )
