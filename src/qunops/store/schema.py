@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -228,4 +229,173 @@ import_jobs = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("finished_us", BigInteger, nullable=True),
     Index("ix_import_jobs_workspace", "workspace_id", "id"),
+)
+
+# --- Moderation: rules, verdicts, cases, reviews, penalties, appeals, actions and the audit log. ---
+
+moderation_rules = Table(
+    "moderation_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # "*" for the workspace's defaults, else the group id: one row per scope (NULL is never unique).
+    Column("scope", String(32), nullable=False),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=True),
+    Column("rules_text", Text, nullable=False),  # what newcomers are shown
+    Column("settings", JSON, nullable=False),  # detectors on/off, keyword lists, thresholds, automation
+    Column("updated_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_us", BigInteger, nullable=False),
+    UniqueConstraint("workspace_id", "scope", name="uq_moderation_rules_scope"),
+)
+
+moderation_state = Table(
+    "moderation_state",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),  # every event up to this id has a verdict
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+moderation_cases = Table(
+    "moderation_cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", ForeignKey("groups.id", ondelete="SET NULL"), nullable=True),  # first violation's
+    Column("categories", JSON, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("multi_account", Boolean, nullable=False),  # coordinated accounts: aggravates the penalty
+    Column("opened_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),  # NULL: automatic
+    Column("opened_us", BigInteger, nullable=False),
+    Index("ix_moderation_cases_member", "workspace_id", "member_id"),
+)
+
+moderation_flags = Table(
+    "moderation_flags",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    Column("case_id", ForeignKey("moderation_cases.id", ondelete="SET NULL"), nullable=True),
+    Column("ts_us", BigInteger, nullable=False),  # the message's time, for burst counts by period
+    Column("score", Float, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("findings", JSON, nullable=False),  # rule, category, severity, evidence, explanation
+    Column("spam_probability", Float, nullable=True),
+    Column("features", JSON, nullable=False),  # the classifier's strongest n-grams, signed
+    Column("reasons", JSON, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Index("ix_moderation_flags_workspace_ts", "workspace_id", "ts_us"),
+)
+
+moderation_reviews = Table(
+    "moderation_reviews",
+    metadata,
+    Column("case_id", ForeignKey("moderation_cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False),  # pending / confirmed / overturned
+    Column("reviewer_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("decided_us", BigInteger, nullable=True),
+    Index("ix_moderation_reviews_state", "workspace_id", "state"),
+)
+
+moderation_labels = Table(
+    "moderation_labels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("text_key", Text, nullable=False),  # the text after normalisation (classifier override key)
+    Column("text", Text, nullable=False),
+    Column("is_spam", Boolean, nullable=False),
+    Column("case_id", ForeignKey("moderation_cases.id", ondelete="SET NULL"), nullable=True),
+    Column("decided_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("decided_us", BigInteger, nullable=False),
+    Index("ix_moderation_labels_workspace", "workspace_id", "id"),
+)
+
+spam_models = Table(
+    "spam_models",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", LargeBinary, nullable=False),  # SpamClassifier.save() bytes; written only by qunops
+    Column("source", Text, nullable=False),  # where its training data came from
+    Column("labels_through", Integer, nullable=False),  # moderation_labels ids up to here are trained in
+    Column("trained_us", BigInteger, nullable=False),
+)
+
+penalties = Table(
+    "penalties",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", ForeignKey("moderation_cases.id", ondelete="SET NULL"), nullable=True),
+    Column("step", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # warning / mute / removal
+    Column("starts_us", BigInteger, nullable=False),
+    Column("ends_us", BigInteger, nullable=True),  # end of a mute
+    Column("private", Boolean, nullable=False),
+    Column("skipped", Integer, nullable=False),  # extra steps for aggravation
+    Column("explanation", Text, nullable=False),
+    Column("lifted_us", BigInteger, nullable=True),
+    Column("lifted_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("issued_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Index("ix_penalties_member", "workspace_id", "member_id"),
+)
+
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", ForeignKey("moderation_cases.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("token", String(64), nullable=False, unique=True),  # the member's secret link
+    Column("state", String(16), nullable=False),  # open / filed / upheld / rejected
+    Column("statement", Text, nullable=True),
+    Column("filed_us", BigInteger, nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("decided_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("decided_us", BigInteger, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), nullable=True),
+    Column("member_id", ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(200), nullable=False),  # "user:<name>", "system:moderation", ...
+    Column("via", String(64), nullable=False),  # "recommendation" or the gateway's name
+    Column("state", String(16), nullable=False),  # recommended / done / failed
+    Column("error", Text, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_us", BigInteger, nullable=True),
+    Index("ix_actions_workspace_state", "workspace_id", "state"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("ts_us", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),  # "user:<name>", "member:<id>", "system:<job>"
+    Column("actor_user_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(64), nullable=False),  # "case.open", "penalty.apply", "action.mute", ...
+    Column("subject", String(64), nullable=False),  # "case:12", "member:7", "rules:*"
+    Column("reason", Text, nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Index("ix_audit_log_workspace", "workspace_id", "id"),
 )
