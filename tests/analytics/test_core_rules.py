@@ -364,3 +364,15 @@ def test_role_checks_and_suggestions() -> None:
 
 def test_spammer_flag_passes_through() -> None:
     assert Role.SUSPECTED_SPAMMER in roles_of(MemberFacts(1, flagged_spam=True))
+
+
+def test_member_roles_from_a_mask_equal_roles_from_days() -> None:
+    import random
+
+    rng = random.Random(5)
+    for _ in range(400):
+        backs = sorted(rng.sample(range(58), rng.randint(0, 12)))
+        mask = sum(1 << b for b in backs)
+        by_days = MemberFacts(1, days=spoke(*backs))
+        by_mask = MemberFacts(1, spoke_mask=mask)
+        assert infer_member_roles(by_days, AS_OF)[0] == infer_member_roles(by_mask, AS_OF)[0], backs

@@ -84,7 +84,8 @@ def test_report_json_matches_the_hand_count(qq_store: dict[str, str]) -> None:
 
 def test_report_table_html_and_errors(qq_store: dict[str, str], tmp_path: Path) -> None:
     url = qq_store["QUNOPS_DATABASE_URL"]
-    table = CliRunner().invoke(_app(), ["report", "--as-of", "2016-08-07", "--database", url])
+    wide = {"COLUMNS": "250"}  # rich shortens cells to the terminal width
+    table = CliRunner().invoke(_app(), ["report", "--as-of", "2016-08-07", "--database", url], env=wide)
     assert table.exit_code == 0 and "2015级研究生交流群" in table.stdout and "thriving" in table.stdout
     page = tmp_path / "report.html"
     made = CliRunner().invoke(

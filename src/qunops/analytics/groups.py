@@ -35,7 +35,6 @@ from qunops.core.metrics import (
     window_sum,
 )
 from qunops.core.roles import (
-    ActiveDay,
     GroupShape,
     MemberFacts,
     Role,
@@ -180,21 +179,15 @@ def member_facts(member: MemberState, as_of: date, zone: Any, flagged_spam: bool
     joined = None
     if member.joined_us is not None:
         joined = datetime.fromtimestamp(member.joined_us / 1_000_000, zone).date()
-    days: list[ActiveDay] = []
-    mask = member.spoke_mask
-    while mask:
-        n = mask.bit_length() - 1
-        days.append(ActiveDay(as_of - timedelta(days=n), 1))
-        mask ^= 1 << n
     return MemberFacts(
         member_id=member.member_id,
         name=member.name,
         joined=joined,
-        days=days,
         is_operator=member.is_operator,
         designated=member.designated,
         flagged_spam=flagged_spam,
         totals_30=(member.messages_30, member.answers_30, member.received_30),
+        spoke_mask=member.spoke_mask,
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -311,7 +312,7 @@ def _load_members(
             m.first_message_us,
             m.last_message_us,
             m.is_admin,
-            m.roles,
+            cast(m.roles, String),  # as text: most are "[]", not worth a JSON parse each
             members.c.display_name,
             members.c.is_operator,
         )
@@ -335,7 +336,7 @@ def _load_members(
             if left >= end - 86_400_000_000:
                 history.departed_today += 1
             continue
-        designated = {str(r) for r in _json_list(row[7])}
+        designated = {str(r) for r in _json_list(row[7])} if row[7] and row[7] != "[]" else set()
         if row[6]:
             designated.add("admin")
         if history.info.owner_member_id == row[1]:

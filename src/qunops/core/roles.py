@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -51,6 +51,7 @@ INFERRED = frozenset(
 )
 # Group types whose members come for knowledge: they need someone who answers (seeds).
 KNOWLEDGE_TYPES = frozenset({"interest", "industry", "consultant"})
+_ROLE_VALUES = frozenset(str(r) for r in Role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,9 @@ class MemberFacts:
     # (messages, answers, received) over the last 30 days when the caller summed them already; `days`
     # then only needs the days the member spoke (messages ≥ 1 each).
     totals_30: tuple[int, int, int] | None = None
+    # Instead of `days`: bit n set when the member spoke on as_of − n days (n < 58 covers every rule).
+    # The store's loaders hand this in: bit counts are much cheaper than lists of days per member.
+    spoke_mask: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,27 +142,29 @@ def infer_member_roles(
     """Every role one member holds by behaviour and designation, except opinion leader (group-relative)."""
     t = thresholds
     start30 = as_of - timedelta(days=t.core_window_days - 1)
-    window = [d for d in member.days if d.day <= as_of]
-    spoke = [d for d in window if d.messages > 0]
-    last_active = max((d.day for d in spoke), default=None)
-    recent = [d for d in window if d.day >= start30]
-    active30 = _count_active(recent, start30, as_of)
-    roles: list[Role] = [Role(r) for r in sorted(member.designated) if r in Role.__members__.values()]
+    recent = [d for d in member.days if start30 <= d.day <= as_of]
+    if member.spoke_mask is not None:
+        active30, active14, last_back, slipping = _from_mask(member.spoke_mask, t)
+        last_active = None if last_back is None else as_of - timedelta(days=last_back)
+    else:
+        spoke = [d for d in member.days if d.day <= as_of and d.messages > 0]
+        last_active = max((d.day for d in spoke), default=None)
+        active30 = _count_active(recent, start30, as_of)
+        active14 = _count_active(recent, as_of - timedelta(days=t.regular_window_days - 1), as_of)
+        slipping = last_active is not None and _slipping(spoke, last_active, as_of, t)
+    roles: list[Role] = [Role(r) for r in sorted(member.designated) if r in _ROLE_VALUES]
     if member.is_operator and Role.OFFICIAL not in roles:
         roles.append(Role.OFFICIAL)
     if active30 >= t.core_active_days:
         roles.append(Role.CORE)
-    if (
-        _count_active(recent, as_of - timedelta(days=t.regular_window_days - 1), as_of)
-        >= t.regular_active_days
-    ):
+    if active14 >= t.regular_active_days:
         roles.append(Role.REGULAR)
     if member.joined is not None and 0 <= (as_of - member.joined).days <= t.new_member_days:
         roles.append(Role.NEWCOMER)
     lurker_start = as_of - timedelta(days=t.lurker_days - 1)
     if last_active is None or last_active < lurker_start:
         roles.append(Role.LURKER)
-    if last_active is not None and _slipping(spoke, last_active, as_of, t):
+    if slipping:
         roles.append(Role.SLIPPING)
     if member.totals_30 is not None:
         messages, answers, received = member.totals_30
@@ -181,6 +187,22 @@ def infer_member_roles(
         last_active=last_active,
     )
     return roles, reading
+
+
+def _from_mask(mask: int, t: Thresholds) -> tuple[int, int, int | None, bool]:
+    """(active days in 30, active days in 14, days back to the last active day, slipping) from a mask."""
+    active30 = (mask & ((1 << t.core_window_days) - 1)).bit_count()
+    active14 = (mask & ((1 << t.regular_window_days) - 1)).bit_count()
+    if not mask:
+        return active30, active14, None, False
+    back = (mask & -mask).bit_length() - 1  # the lowest set bit: the most recent day spoken
+    slipping = False
+    if t.slipping_silent_min_days <= back <= t.slipping_silent_max_days:
+        before = mask >> back  # bit 0 is now the last active day
+        slipping = (before & ((1 << t.core_window_days) - 1)).bit_count() >= t.core_active_days or (
+            before & ((1 << t.regular_window_days) - 1)
+        ).bit_count() >= t.regular_active_days
+    return active30, active14, back, slipping
 
 
 def _slipping(spoke: Sequence[ActiveDay], last_active: date, as_of: date, t: Thresholds) -> bool:
@@ -230,18 +252,8 @@ def group_roles(
         roles, facts = inferred[member.member_id]
         if member.member_id in leaders:
             roles.append(Role.OPINION_LEADER)
-        reading.members.append(
-            MemberRoles(
-                facts.member_id,
-                facts.name,
-                tuple(roles),
-                facts.active_days_30,
-                facts.messages_30,
-                facts.answers_30,
-                facts.received_30,
-                facts.last_active,
-            )
-        )
+            facts = replace(facts, roles=tuple(roles))
+        reading.members.append(facts)
     reading.checks = role_checks(reading.members, as_of, shape, thresholds)
     reading.suggestions = suggestions(reading.members)
     return reading
