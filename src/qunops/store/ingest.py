@@ -66,6 +66,8 @@ class EventWriter:
         self._dialect = connection.dialect.name
         self._param = "?" if self._dialect == "sqlite" else "%s"
         self._group_ids: dict[tuple[str, str], int] = {}
+        self._inserted = 0
+        self._analyze_at = 5000
         self._group_ids_by_ref: dict[int, tuple[GroupRef, int]] = {}
         self._member_ids: dict[tuple[str, str], int] = {}
         self._seen_names: set[tuple[tuple[str, str], str]] = set()  # names already stored this run
@@ -127,12 +129,36 @@ class EventWriter:
         first, last = min(row[2] for row in rows), max(row[2] for row in rows)
         summary.first_us = first if summary.first_us is None else min(first, summary.first_us)
         summary.last_us = last if summary.last_us is None else max(last, summary.last_us)
-        placeholders = ",".join([self._param] * 10)
-        self._cursor_executemany(
-            "INSERT INTO events (group_id, key, ts_us, kind, member_id, actor_id, content_type, text, "
-            f"reply_to_key, payload) VALUES ({placeholders})",
-            rows,
-        )
+        self._insert_events(rows)
+
+    def _insert_events(self, rows: list[tuple[Any, ...]]) -> None:
+        columns = "group_id, key, ts_us, kind, member_id, actor_id, content_type, text, reply_to_key, payload"
+        self._bulk_insert("events", columns, rows)
+        self._inserted += len(rows)
+        if self._dialect == "postgresql" and self._inserted >= self._analyze_at:
+            # A bulk load outruns autovacuum: with stale statistics the planner answers the existence
+            # checks by scanning the whole group instead of the key index, and each batch gets slower.
+            # Refresh them as the tables grow (at 5k, 20k, 80k... rows: a few times per import).
+            cursor = self._raw_cursor()
+            try:
+                cursor.execute("ANALYZE events, members, member_names")
+            finally:
+                cursor.close()
+            self._analyze_at *= 4
+
+    def _bulk_insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        if self._dialect == "postgresql":
+            # COPY is PostgreSQL's bulk path: one stream for the batch instead of a statement per row.
+            cursor = self._raw_cursor()
+            try:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            finally:
+                cursor.close()
+            return
+        placeholders = ",".join([self._param] * (columns.count(",") + 1))
+        self._cursor_executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
     def _row(self, group_id: int, event: Event, key: bytes) -> tuple[Any, ...]:
         platform = _VALUES[event.group.platform]
@@ -248,9 +274,9 @@ class EventWriter:
             self._load_member_ids(missing)
             absent = [ident for ident in missing if ident not in self._member_ids]
             if absent:
-                self._cursor_executemany(
-                    "INSERT INTO members (workspace_id, platform, external_id, display_name, is_bot, "
-                    f"is_operator) VALUES ({','.join([self._param] * 6)})",
+                self._bulk_insert(
+                    "members",
+                    "workspace_id, platform, external_id, display_name, is_bot, is_operator",
                     [
                         (
                             self._workspace_id,
@@ -285,7 +311,7 @@ class EventWriter:
                     else:
                         cursor.execute(
                             "SELECT external_id, id FROM members WHERE workspace_id = %s AND platform = %s "
-                            "AND external_id = ANY(%s)",
+                            "AND external_id = ANY(%s::varchar[])",
                             (self._workspace_id, platform, chunk),
                         )
                     for external, member_id in cursor.fetchall():
@@ -331,9 +357,7 @@ class EventWriter:
         earlier = [(t, m, n) for (m, n), t in pending.items() if (m, n) in stored and t < stored[(m, n)]]
         p = self._param
         if inserts:
-            self._cursor_executemany(
-                f"INSERT INTO member_names (member_id, name, first_seen_us) VALUES ({p}, {p}, {p})", inserts
-            )
+            self._bulk_insert("member_names", "member_id, name, first_seen_us", inserts)
         if earlier:
             self._cursor_executemany(
                 f"UPDATE member_names SET first_seen_us = {p} WHERE member_id = {p} AND name = {p}", earlier

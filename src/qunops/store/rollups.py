@@ -58,6 +58,7 @@ def fill_rollups(
     """Bring rollups and memberships up to date with the event log. Safe to run at any time, repeatedly."""
     report = FillReport()
     touched_groups: set[int] = set()
+    _refresh_statistics(engine)
     while True:
         with engine.begin() as connection:
             done = _last_filled(connection)
@@ -78,6 +79,16 @@ def fill_rollups(
             after_chunk(upto)
     report.groups = len(touched_groups)
     return report
+
+
+def _refresh_statistics(engine: Engine) -> None:
+    """After a bulk import PostgreSQL's statistics lag behind; the fill's plans depend on them."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        pending = connection.execute(select(func.max(events.c.id))).scalar() or 0
+        if pending - _last_filled(connection) > 10_000:
+            connection.exec_driver_sql("ANALYZE events, group_days, member_days, memberships")
 
 
 def group_zone(connection: Connection, group_id: int) -> ZoneInfo:
