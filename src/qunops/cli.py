@@ -282,5 +282,16 @@ def demo(
     _serve(settings, engine, host, port)
 
 
+def _register_capability_commands() -> None:
+    """Commands whose code lives with their capability (imported here, at the edge)."""
+    from qunops.analytics.cli import report_command
+
+    app.command("report", help="Health, stages, roles and alerts of every group, as of a date.")(
+        report_command
+    )
+
+
+_register_capability_commands()
+
 if __name__ == "__main__":
     main()
