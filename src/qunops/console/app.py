@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +31,15 @@ from qunops.settings import Settings
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
+# Every router of the console with its prefix (the role tests walk these to find every route).
+ROUTERS: tuple[tuple[APIRouter, str], ...] = (
+    (pages.router, ""),
+    (group_pages.router, ""),
+    (alert_pages.router, ""),
+    (import_pages.router, ""),
+    (settings_pages.router, ""),
+    (api.router, "/api"),
+)
 
 
 def create_app(settings: Settings, engine: Engine) -> FastAPI:
@@ -57,15 +66,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (
-        pages.router,
-        group_pages.router,
-        alert_pages.router,
-        import_pages.router,
-        settings_pages.router,
-    ):
-        app.include_router(router)
-    app.include_router(api.router, prefix="/api")
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -1,0 +1,369 @@
+"""The console's pages and API over HTTP, on SQLite and PostgreSQL: what an operator sees and can do.
+
+The store is shared by the module (see conftest): each test changes only groups, users or alerts that no
+other test reads.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qunops.console import import_pages
+from qunops.console.i18n import ZH
+from tests.console.conftest import Console
+
+Client = Callable[[str | None], tuple[TestClient, str]]
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "qunops" / "console" / "templates"
+
+
+def table_names(html: str) -> list[str]:
+    """The group names in the overview's table (not the briefing)."""
+    return re.findall(r'<td class="name"><a href="[^"]*">([^<]+)</a>', html)
+
+
+def test_the_overview_shows_this_workspace_groups_with_their_measures(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    page = client.get(f"/?as_of={console.as_of}")
+    assert page.status_code == 200
+    assert "Test group" in page.text and "Quiet wechat group" in page.text
+    assert "secret group" not in page.text
+    row = re.search(rf'<tr data-group-id="{console.group_id}">(.*?)</tr>', page.text, re.S)
+    assert row is not None and "stage" in row[1] and 'class="spark"' in row[1]
+    names = [g["name"] for g in client.get(f"/api/groups?as_of={console.as_of}").json()]
+    assert "Other brand's secret group" not in names and "Test group" in names
+
+
+def test_filters_sorting_and_paging_are_query_parameters(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    only_wechat = client.get(f"/?as_of={console.as_of}&platform=wechat")
+    assert table_names(only_wechat.text) == ["Quiet wechat group"]
+    searched = client.get(f"/?as_of={console.as_of}&q=QUIET")
+    assert table_names(searched.text) == ["Quiet wechat group"]
+    ascending = client.get(f"/api/groups?as_of={console.as_of}&sort=name&dir=asc").json()
+    descending = client.get(f"/api/groups?as_of={console.as_of}&sort=name&dir=desc").json()
+    assert [g["name"] for g in ascending] == [g["name"] for g in reversed(descending)]
+    by_page = client.get(f"/?as_of={console.as_of}&sort=name&dir=asc&per_page=25&page=9")
+    assert by_page.status_code == 200  # a page past the end shows the last page
+    assert client.get("/?as_of=not-a-date").status_code == 422
+
+
+def test_htmx_gets_only_the_group_table(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    partial = client.get(
+        f"/?as_of={console.as_of}&stage=dead", headers={"HX-Request": "true", "HX-Target": "groups-panel"}
+    )
+    assert partial.status_code == 200
+    assert ("<html" not in partial.text and "<table" in partial.text) or "No groups match" in partial.text
+
+
+def test_the_briefing_names_the_silent_group_and_what_to_do(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    page = client.get(f"/?as_of={console.as_of}")
+    briefing = page.text.split('aria-labelledby="groups-title"')[0]
+    assert "Quiet wechat group" in briefing
+    assert "What to do" in briefing
+
+
+def test_the_group_page_shows_its_charts_members_and_checks(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    page = client.get(f"/groups/{console.group_id}?as_of={console.as_of}")
+    assert page.status_code == 200
+    for chart in ("activity", "joins", "wad", "heatmap", "pyramid"):
+        assert f'data-chart="{chart}"' in page.text
+    assert "member1" in page.text and "Role-structure checks" in page.text
+    detail = client.get(f"/api/groups/{console.group_id}?as_of={console.as_of}").json()
+    assert sum(detail["charts"]["messages"]) == 15
+    assert detail["newcomer_activation"]["joined"] == 2
+    assert {m["name"] for m in detail["members"]} >= {"member1", "member2", "member3"}
+
+
+def test_another_workspace_group_and_member_are_not_found(console: Console, client_as: Client) -> None:
+    client, _ = client_as("admin")
+    assert client.get(f"/groups/{console.foreign_group_id}").status_code == 404
+    assert client.get(f"/api/groups/{console.foreign_group_id}").status_code == 404
+    assert client.get(f"/members/{console.foreign_member_id}").status_code == 404
+    assert client.get(f"/api/members/{console.foreign_member_id}").status_code == 404
+    outsider, _ = client_as("outsider")
+    assert [g["name"] for g in outsider.get("/api/groups").json()] == ["Other brand's secret group"]
+    assert outsider.get(f"/api/groups/{console.group_id}").status_code == 404
+    assert "Test group" not in outsider.get("/alerts?show=all").text
+
+
+def test_editing_the_registry_validates_saves_and_escapes(console: Console, client_as: Client) -> None:
+    client, token = client_as("operator")
+    url = f"/groups/{console.quiet_group_id}/registry"
+    form = {
+        "csrf_token": token,
+        "purpose": "<script>alert(1)</script> A place for tea lovers",
+        "group_type": "interest",
+        "duration_kind": "temporary",
+        "entry_threshold": "referral",
+        "planned_end": "2026-12-31",
+        "capacity": "many",
+        "timezone": "Asia/Shanghai",
+        "tags": "tea, 上海",
+        "extended_resources": "official account: Tea Brand",
+    }
+    refused = client.post(url, data=form)
+    assert refused.status_code == 400 and "a whole number of members" in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    saved = client.post(url, data={**form, "capacity": "200"}, follow_redirects=False)
+    assert saved.status_code == 303
+    page = client.get(f"/groups/{console.quiet_group_id}")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; A place for tea lovers" in page.text
+    assert "<script>alert(1)" not in page.text
+    assert "referral" in page.text and "Tea Brand" in page.text
+    tagged = client.get(f"/api/groups?as_of={console.as_of}&tag=上海").json()
+    assert [g["name"] for g in tagged] == ["Quiet wechat group"]
+    assert tagged[0]["group_type"] == "interest"
+
+
+def test_the_member_page_tells_how_they_joined(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    detail = client.get(f"/api/groups/{console.group_id}").json()
+    invited = next(m for m in detail["members"] if m["name"] == "member2")
+    page = client.get(f"/members/{invited['id']}?as_of={console.as_of}")
+    assert page.status_code == 200
+    assert f'href="/members/{console.member_id}">member1<' in page.text
+    assert "invite" in page.text and "None recorded." in page.text
+    data = client.get(f"/api/members/{invited['id']}").json()
+    joined = next(g for g in data["groups"] if g["group_name"] == "Test group")
+    assert joined["inviter_name"] == "member1" and joined["join_channel"] == "invite"
+
+
+def _quiet_alert(client: TestClient, console: Console, status: str = "all") -> dict[str, Any]:
+    alerts = client.get(f"/api/alerts?status={status}&as_of={console.as_of}").json()
+    return next(a for a in alerts if a["group_id"] == console.quiet_group_id and a["kind"] == "dead")
+
+
+def test_alerts_are_acknowledged_snoozed_and_assigned(console: Console, client_as: Client) -> None:
+    client, token = client_as("operator")
+    alert = _quiet_alert(client, console, "open")
+    inbox = client.get(f"/alerts?as_of={console.as_of}")
+    assert alert["key"] in inbox.text
+    row = client.post(
+        "/alerts/acknowledge",
+        data={"key": alert["key"], "as_of": str(console.as_of)},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert row.status_code == 200 and "<html" not in row.text and "Acknowledged" in row.text
+    assert _quiet_alert(client, console)["state"]["status"] == "acknowledged"
+    assert alert["key"] not in client.get(f"/alerts?as_of={console.as_of}").text
+    # The API needs the CSRF header; then it reopens, snoozes and assigns.
+    key = alert["key"]
+    assert client.post(f"/api/alerts/{key}/acknowledge", json={"acknowledged": False}).status_code == 403
+    reopened = client.post(
+        f"/api/alerts/{key}/acknowledge", json={"acknowledged": False}, headers={"X-CSRF-Token": token}
+    )
+    assert reopened.json()["status"] == "open"
+    past = client.post(
+        f"/api/alerts/{key}/snooze", json={"until": "2001-01-01T00:00:00Z"}, headers={"X-CSRF-Token": token}
+    )
+    assert past.status_code == 422
+    snoozed = client.post(
+        f"/api/alerts/{key}/snooze",
+        json={"until": "2099-01-01T09:00:00+08:00"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert snoozed.json()["status"] == "snoozed"
+    assert _quiet_alert(client, console, "snoozed")["key"] == key
+    foreign = client.post(
+        f"/api/alerts/{key}/assign",
+        json={"assignee_id": console.users["outsider"]},
+        headers={"X-CSRF-Token": token},
+    )
+    assert foreign.status_code == 422
+    assigned = client.post(
+        "/alerts/assign",
+        data={"csrf_token": token, "key": key, "assignee_id": str(console.users["operator"])},
+    )
+    assert assigned.status_code == 200
+    assert _quiet_alert(client, console)["state"]["assignee_id"] == console.users["operator"]
+    other_workspace_key = f"{console.foreign_group_id}:silence:last-never"
+    assert (
+        client.post(
+            f"/api/alerts/{other_workspace_key}/acknowledge", json={}, headers={"X-CSRF-Token": token}
+        ).status_code
+        == 404
+    )
+
+
+WHATSAPP = """12/9/20, 23:16 - Alice created group "Tea tasting club"
+12/9/20, 23:55 - Alice added Bob
+12/9/20, 23:55 - Bob: hello
+12/9/20, 23:56 - Alice: hi Bob, welcome
+12/10/20, 08:01 - Bob: what tea today?
+"""
+
+
+def _wait_for_job(client: TestClient, job_id: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/import/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return dict(job)
+        time.sleep(0.1)
+    raise AssertionError("the import did not finish")
+
+
+def test_uploading_an_export_imports_it_in_the_background(console: Console, client_as: Client) -> None:
+    client, token = client_as("operator")
+    response = client.post(
+        "/import",
+        data={"csrf_token": token},
+        files=[
+            ("files", ("tea.txt", WHATSAPP.encode(), "text/plain")),
+            ("files", ("broken.json", b'{"messages": [', "application/json")),
+        ],
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    job = _wait_for_job(client, job_id)
+    assert job["state"] == "done", job
+    files = {f["name"]: f for f in job["report"]["files"]}
+    assert files["tea.txt"]["events_new"] >= 3 and files["tea.txt"]["error"] is None
+    assert files["broken.json"]["error"].startswith("broken.json")  # file: what, without the temp folder
+    page = client.get(f"/import/jobs/{job_id}")
+    assert "tea.txt" in page.text and "Errors" in page.text and "qunops-upload-" not in page.text
+    assert not list(Path(tempfile.gettempdir()).glob("qunops-upload-*"))
+    assert "tea" in [g["name"] for g in client.get("/api/groups").json()]  # named after the file
+
+
+def test_an_upload_without_files_or_too_large_is_refused_with_a_reason(
+    console: Console, client_as: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, token = client_as("operator")
+    empty = client.post("/import", data={"csrf_token": token})
+    assert empty.status_code == 400 and "Choose at least one file." in empty.text
+    monkeypatch.setattr(import_pages, "MAX_UPLOAD_BYTES", 10)
+    large = client.post(
+        "/import", data={"csrf_token": token}, files={"files": ("big.txt", b"x" * 100, "text/plain")}
+    )
+    assert large.status_code == 413 and "larger than" in large.text
+    assert not list(Path(tempfile.gettempdir()).glob("qunops-upload-*"))
+
+
+def test_workspace_thresholds_are_validated_and_saved(console: Console, client_as: Client) -> None:
+    client, token = client_as("admin")
+    bad = client.post(
+        "/settings/workspace",
+        data={
+            "csrf_token": token,
+            "timezone": "Asia/Shanghai",
+            "silence_alert_hours": "soon",
+            "cooling_drop": "2",
+        },
+    )
+    assert bad.status_code == 400
+    assert "a whole number" in bad.text and "a share between 0 and 1" in bad.text
+    crossed = client.post(
+        "/settings/workspace", data={"csrf_token": token, "timezone": "Asia/Shanghai", "dormant_days": "20"}
+    )
+    assert crossed.status_code == 400 and "must be fewer days than dead" in crossed.text
+    zone = client.post("/settings/workspace", data={"csrf_token": token, "timezone": "Mars/Olympus"})
+    assert zone.status_code == 400 and "Unknown timezone" in zone.text
+    good = client.post(
+        "/settings/workspace",
+        data={"csrf_token": token, "timezone": "Asia/Shanghai", "silence_alert_hours": "12"},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    assert 'name="silence_alert_hours" value="12"' in client.get("/settings").text
+
+
+def test_admins_add_users_change_roles_and_keep_one_admin(console: Console, client_as: Client) -> None:
+    client, token = client_as("admin")
+    added = client.post(
+        "/settings/users",
+        data={"csrf_token": token, "username": "newbie", "password": "newbie password", "role": "operator"},
+    )
+    assert added.status_code == 200 and 'data-user="newbie"' in added.text
+    again = client.post("/settings/users", data={"csrf_token": token, "username": "newbie", "role": "viewer"})
+    assert again.status_code == 400 and "already" in again.text
+    short = client.post("/settings/users", data={"csrf_token": token, "username": "x2", "password": "short"})
+    assert short.status_code == 400 and "at least 8 characters" in short.text
+    demote_self = client.post(
+        f"/settings/users/{console.users['admin']}/role", data={"csrf_token": token, "role": "viewer"}
+    )
+    assert demote_self.status_code == 400 and "at least one admin" in demote_self.text
+    newbie, _ = client_as(None)
+    newbie_token = re.search(r'name="csrf_token" value="([^"]+)"', newbie.get("/login").text)
+    assert newbie_token is not None
+    newbie.post(
+        "/login", data={"username": "newbie", "password": "newbie password", "csrf_token": newbie_token[1]}
+    )
+    assert newbie.get("/api/me").json()["workspace"]["role"] == "operator"
+    demoted = client.post(
+        f"/settings/users/{_user_id(client, 'newbie')}/role", data={"csrf_token": token, "role": "viewer"}
+    )
+    assert demoted.status_code == 200
+    assert newbie.get("/api/me").json()["workspace"]["role"] == "viewer"  # roles are read on every request
+    client.post(f"/settings/users/{_user_id(client, 'newbie')}/remove", data={"csrf_token": token})
+    assert newbie.get("/api/me").status_code == 403
+
+
+def _user_id(client: TestClient, username: str) -> int:
+    found = re.search(
+        r'action="/settings/users/(\d+)/role".*?' + "",
+        client.get("/settings").text.split(f'data-user="{username}"')[1],
+        re.S,
+    )
+    assert found is not None
+    return int(found[1])
+
+
+def test_viewers_see_no_forms_that_change_anything(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    pages = [f"/groups/{console.group_id}", "/alerts?show=all", "/import", "/settings"]
+    for url in pages:
+        text = client.get(url).text
+        forms = re.findall(r'<form[^>]*action="([^"]+)"', text)
+        assert set(forms) <= {"/logout", "/workspace", "/"}, (url, forms)
+
+
+def test_the_language_switches_to_chinese_and_back(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    client.get("/language?set=zh&next=/")
+    page = client.get(f"/?as_of={console.as_of}")
+    assert "今日简报" in page.text and 'lang="zh-CN"' in page.text and "总览" in page.text
+    client.get("/language?set=en")
+    assert "Today&#39;s briefing" in client.get("/").text
+    fresh, _ = client_as(None)
+    assert "登录" in fresh.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+
+
+def test_every_template_label_has_a_chinese_translation() -> None:
+    labels: set[str] = set()
+    for template in TEMPLATES.glob("*.html"):
+        labels |= set(re.findall(r'_\("([^"]+)"', template.read_text()))
+        labels |= set(re.findall(r"_\('([^']+)'", template.read_text()))
+    missing = sorted(label for label in labels if label not in ZH)
+    assert missing == []
+
+
+def test_the_api_is_in_the_openapi_schema(console: Console, client_as: Client) -> None:
+    client, _ = client_as(None)
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in (
+        "/api/me",
+        "/api/groups",
+        "/api/groups/{group_id}",
+        "/api/members/{member_id}",
+        "/api/alerts",
+        "/api/alerts/{key}/acknowledge",
+        "/api/alerts/{key}/snooze",
+        "/api/alerts/{key}/assign",
+        "/api/import/jobs/{job_id}",
+    ):
+        assert path in paths
