@@ -35,12 +35,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
+from qunops.core.events import EventKind
 from qunops.core.registry import DurationKind, GroupType
 from qunops.core.thresholds import DEFAULT_THRESHOLDS
 from qunops.core.time import day_end_us
-from qunops.store.schema import group_days, groups, members, memberships, workspaces
+from qunops.store.schema import events, group_days, groups, members, memberships, workspaces
 
 FORMAT_VERSION = 1
 HORIZON_DAYS = DEFAULT_THRESHOLDS.dead_days  # product.md: dead = no member message for 14 days
@@ -572,36 +573,66 @@ def load_histories(
 def _member_spans(
     connection: Connection, workspace_id: int, group_ids: Sequence[int] | None
 ) -> dict[int, tuple[list[int], list[int]]]:
-    """Per group, when each member (not bots, not the workspace's own accounts) arrived and, if gone, left.
+    """Per group, the starts and ends of every member's stays (bots and the workspace's own accounts aside).
 
-    A membership row keeps a member's latest join and the leave after it, so "arrived by t" minus "left
-    by t" counts the members at t without reading events (a member known only from messages arrived at
-    their first message).
+    Replayed from join, leave and removal events rather than read from `memberships`, which keeps only a
+    member's latest stay: a member who leaves and rejoins after the as-of date would otherwise vanish
+    from the past. A stay starts at a join, or at the member's first message when no join precedes it
+    (exports often lack joins); a leave with neither before it ends nothing we knew of.
     """
-    query = (
-        select(
-            memberships.c.group_id,
-            func.coalesce(memberships.c.joined_us, memberships.c.first_message_us),
-            memberships.c.left_us,
+    lifecycle = (
+        select(events.c.group_id, events.c.member_id, events.c.kind, events.c.ts_us)
+        .join(members, members.c.id == events.c.member_id)
+        .join(groups, groups.c.id == events.c.group_id)
+        .where(
+            groups.c.workspace_id == workspace_id,
+            events.c.kind.in_([str(EventKind.JOIN), str(EventKind.LEAVE), str(EventKind.REMOVAL)]),
+            members.c.is_bot.is_(False),
+            members.c.is_operator.is_(False),
         )
+        .order_by(events.c.group_id, events.c.member_id, events.c.ts_us, events.c.id)
+    )
+    first_messages = (
+        select(memberships.c.group_id, memberships.c.member_id, memberships.c.first_message_us)
         .join(members, members.c.id == memberships.c.member_id)
         .join(groups, groups.c.id == memberships.c.group_id)
         .where(
             groups.c.workspace_id == workspace_id,
+            memberships.c.first_message_us.is_not(None),
             members.c.is_bot.is_(False),
             members.c.is_operator.is_(False),
         )
     )
     if group_ids is not None:
-        query = query.where(memberships.c.group_id.in_(list(group_ids)))
+        lifecycle = lifecycle.where(events.c.group_id.in_(list(group_ids)))
+        first_messages = first_messages.where(memberships.c.group_id.in_(list(group_ids)))
+    first_message: dict[tuple[int, int], int] = {
+        (group_id, member_id): int(ts) for group_id, member_id, ts in connection.execute(first_messages)
+    }
+    moves: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for group_id, member_id, kind, ts_us in connection.execute(lifecycle):
+        moves.setdefault((group_id, member_id), []).append((kind, int(ts_us)))
     spans: dict[int, tuple[list[int], list[int]]] = {}
-    for group_id, start, left in connection.execute(query):
-        if start is None:
-            continue
-        starts, lefts = spans.setdefault(group_id, ([], []))
-        starts.append(int(start))
-        if left is not None:
-            lefts.append(int(left))
+    for person in first_message.keys() | moves.keys():
+        starts, ends = spans.setdefault(person[0], ([], []))
+        spoke = first_message.get(person)
+        stay: int | None = None
+        known = False  # whether any stay was seen; a member only ever seen speaking stays from then on
+        for kind, ts_us in moves.get(person, ()):
+            if kind == EventKind.JOIN:
+                stay = ts_us if stay is None else stay
+                known = True
+                continue
+            if stay is None and not known and spoke is not None and spoke <= ts_us:
+                stay = spoke
+            if stay is not None:
+                starts.append(stay)
+                ends.append(ts_us)
+            stay, known = None, True
+        if stay is not None:
+            starts.append(stay)
+        elif not known and spoke is not None:
+            starts.append(spoke)
     return spans
 
 
