@@ -12,7 +12,7 @@ and it is (0.80).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -61,8 +61,12 @@ class Moderator:
         detectors: Sequence[Detector] | None = None,
         flag_at: float = 0.6,
         explain_features: int = 5,
+        overrides: Mapping[str, bool] | None = None,
     ) -> None:
         self.classifier = classifier if classifier is not None and classifier.trained else None
+        # Moderators' decisions on exact texts (keys: `classifier.override_key`). A trained classifier
+        # carries its own; these serve when there is none yet (a fresh install runs on rules alone).
+        self.overrides = dict(overrides or {})
         self.detectors = list(detectors) if detectors is not None else default_detectors()
         self.flag_at = flag_at
         self.explain_features = explain_features
@@ -103,6 +107,12 @@ class Moderator:
                     f"the spam classifier gives {probability:.0%}" + (f" (strongest: {top})" if top else "")
                 )
                 categories.setdefault(PolicyCategory.SPAM_ADS, Severity.MEDIUM)
+        elif self.overrides and message.text.strip():
+            override = self.overrides.get(message.norm.folded)
+            if override is not None:
+                reasons.append(
+                    "a moderator already judged this exact text as " + ("spam" if override else "not spam")
+                )
         score = 1.0 - remaining
         flagged = (
             score >= self.flag_at
