@@ -1,53 +1,262 @@
-"""The console in headless Chromium: log in to the demo workspace and see its groups."""
+"""The console in headless Chromium against a real server over the demo workspace (one per module).
+
+Covers each page as an operator uses it: log in, sort and filter the overview, open a group and see its
+charts drawn, a member, the alerts inbox, an upload, the settings; a viewer who cannot change anything;
+another workspace's data that never shows; the switch to Chinese.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from qunops.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+from qunops.core.events import GroupRef
+from qunops.core.platforms import Platform
+from qunops.core.registry import WorkspaceRole
+from qunops.demo import DEMO_PASSWORD, DEMO_USER, DEMO_VIEWER, build_demo
+from qunops.ingestion import import_events
+from qunops.store import accounts
+from qunops.store.rollups import fill_rollups
 from qunops.store.schema import groups
 from tests.browser import chromium, running_console, save_screenshot
+from tests.conftest import shared_path
+from tests.factories import message
 
 pytestmark = pytest.mark.browser
+
+SECRET = GroupRef(Platform.TELEGRAM, "secret", "Rival brand secret group")
+OUTSIDER, OUTSIDER_PASSWORD = "outsider", "outsider password"
+CHARTS = ("activity", "joins", "wad", "heatmap", "pyramid")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, str]]:
+    """The demo workspace, plus a second workspace whose group nobody else may see."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     engine = build_demo(path, seed=7, timezone="Asia/Shanghai")
+    with engine.begin() as connection:
+        other = accounts.create_workspace(connection, "rival", "Rival brand", "UTC")
+        outsider = accounts.create_user(connection, OUTSIDER, OUTSIDER_PASSWORD)
+        accounts.grant(connection, other, outsider, WorkspaceRole.ADMIN)
+    import_events(engine, other, iter([message(1, timedelta(0), "secret plans", group=SECRET)]))
+    fill_rollups(engine)
     yield engine, f"sqlite:///{path}"
     engine.dispose()
 
 
-def test_logging_in_shows_the_demo_groups(demo: tuple[Engine, str], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def base(demo: tuple[Engine, str]) -> Iterator[str]:
     engine, url = demo
+    with running_console(engine, url) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as opened:
+        yield opened
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) per test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page: Any, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(base + "/")
+    assert page.url.startswith(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("table#groups")
+
+
+def chart_series(page: Any, chart: str) -> list[Any]:
+    """The series of a drawn ECharts chart (empty when it was not drawn)."""
+    return list(
+        page.evaluate(
+            """(id) => {
+                const el = document.getElementById(id);
+                const chart = el && window.echarts && echarts.getInstanceByDom(el);
+                return chart ? chart.getOption().series.map(s => s.data) : [];
+            }""",
+            f"chart-{chart}",
+        )
+    )
+
+
+def table_names(page: Any) -> list[str]:
+    return list(page.locator("table#groups td.name a").all_inner_texts())
+
+
+def test_logging_in_shows_the_demo_groups_and_briefing(
+    demo: tuple[Engine, str], base: str, page: Any, tmp_path: Path
+) -> None:
+    engine, _ = demo
     with engine.connect() as connection:
-        names = sorted(connection.execute(select(groups.c.name)).scalars())
+        names = sorted(connection.execute(select(groups.c.name).where(groups.c.workspace_id == 1)).scalars())
     assert len(names) >= 30
-    with running_console(engine, url) as base, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
-        page.goto(base + "/")
-        assert page.url.startswith(base + "/login")
-        page.fill("input[name=username]", DEMO_USER)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("table#groups")
-        shown = sorted(page.locator("table#groups td.name").all_inner_texts())
-        assert shown == names
-        page.wait_for_selector(".spark svg")  # the sparklines were drawn by the vendored ECharts
-        save_screenshot(page, "overview", tmp_path)
+    log_in(page, base, DEMO_USER)
+    assert sorted(table_names(page)) == names
+    assert page.locator(".brief").count() > 0  # the demo has groups that need attention
+    page.wait_for_selector(".spark svg")  # sparklines drawn by the vendored ECharts
+    save_screenshot(page, "overview", tmp_path)
 
 
-def test_a_wrong_password_shows_an_error_in_the_page(demo: tuple[Engine, str]) -> None:
-    engine, url = demo
-    with running_console(engine, url) as base, chromium() as browser:
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(base + "/login")
-        page.fill("input[name=username]", DEMO_USER)
-        page.fill("input[name=password]", "not the password")
-        page.click("button[type=submit]")
-        assert "Wrong username or password" in page.locator("[role=alert]").inner_text()
+def test_a_wrong_password_shows_an_error_in_the_page(base: str, page: Any) -> None:
+    page.goto(base + "/login")
+    page.fill("input[name=username]", DEMO_USER)
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    assert "Wrong username or password" in page.locator("[role=alert]").inner_text()
+
+
+def test_sorting_and_filtering_swap_the_table_in_place(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    page.click("th a[data-sort=health]")
+    page.wait_for_url("**sort=health**")
+    page.wait_for_selector("th[aria-sort] a[data-sort=health]")
+    scores = [float(x) for x in page.locator("table#groups td .score").all_inner_texts()]
+    assert scores == sorted(scores, reverse=True) and len(scores) >= 30
+    page.click("th a[data-sort=health]")  # again: ascending
+    page.wait_for_url("**dir=asc**")
+    page.wait_for_function("document.querySelector('th[aria-sort=ascending]') !== null")
+    scores = [float(x) for x in page.locator("table#groups td .score").all_inner_texts()]
+    assert scores == sorted(scores)
+    page.select_option("select[name=platform]", "qq")
+    page.wait_for_url("**platform=qq**")
+    page.wait_for_function(
+        "[...document.querySelectorAll('table#groups td .platform')].every(e => e.textContent === 'qq')"
+    )
+    assert page.locator("table#groups tbody tr").count() > 0
+    first = table_names(page)[0]
+    page.fill("input[name=q]", first)
+    page.wait_for_function("document.querySelectorAll('table#groups tbody tr').length === 1")
+    assert table_names(page) == [first]
+    page.reload()  # the state is in the URL, so a reload (or a shared link) shows the same
+    assert table_names(page) == [first]
+
+
+def test_a_group_page_draws_its_charts_with_data(base: str, page: Any, tmp_path: Path) -> None:
+    log_in(page, base, DEMO_USER)
+    page.click("th a[data-sort=members]")
+    page.wait_for_url("**sort=members**")
+    page.locator("table#groups td.name a").first.click()
+    page.wait_for_selector("#chart-activity canvas")
+    for chart in CHARTS:
+        assert page.locator(f"#chart-{chart} canvas").count() == 1, chart
+        series = chart_series(page, chart)
+        assert series and any(len(data) > 0 for data in series), chart
+    assert sum(v for v in chart_series(page, "activity")[0] if v) > 0
+    assert page.locator("#members tbody tr").count() > 10
+    assert page.locator(".checks li").count() >= 1
+    page.wait_for_timeout(300)  # let the canvas charts finish painting for the screenshot
+    save_screenshot(page, "group", tmp_path)
+
+
+def test_a_member_page_shows_activity_and_how_they_joined(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    page.locator("table#groups td.name a").first.click()
+    page.wait_for_selector("#members")
+    page.locator("#members tbody td a").first.click()
+    page.wait_for_selector("#chart-member canvas")
+    assert page.locator("#member-groups tbody tr").count() >= 1
+    assert "How they joined" in page.content() and "None recorded." in page.content()
+
+
+def test_an_operator_acknowledges_an_alert_in_the_inbox(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    page.goto(base + "/alerts")
+    row = page.locator("#alerts tbody tr").first
+    key = row.get_attribute("data-alert-key")
+    row.locator("button", has_text="Acknowledge").click()
+    page.wait_for_function(
+        "(key) => document.querySelector(`tr[data-alert-key='${key}'] td.state`)"
+        ".textContent.includes('Acknowledged')",
+        arg=key,
+    )
+    page.goto(base + "/alerts?show=acknowledged")
+    assert page.locator(f"tr[data-alert-key='{key}']").count() == 1
+
+
+def test_uploading_an_export_shows_its_summary_and_its_group(base: str, page: Any) -> None:
+    sample = shared_path("samples", "whatsapp", "4A_11M.txt")
+    log_in(page, base, DEMO_USER)
+    page.goto(base + "/import")
+    page.set_input_files("input[name=files]", str(sample))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector(".import-job[data-state=done]", timeout=30_000)
+    summary = page.locator(".import-job").inner_text()
+    assert "4A_11M.txt" in summary and "whatsapp" in summary.lower()
+    page.goto(base + "/?q=4A_11M")
+    assert table_names(page) == ["4A_11M"] or any("4A_11M" in n for n in table_names(page))
+
+
+def test_a_viewer_sees_no_forms_and_posts_are_refused(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_VIEWER)
+    page.locator("table#groups td.name a").first.click()
+    page.wait_for_selector("#chart-activity")
+    assert page.locator("#registry form").count() == 0
+    group_url = page.url.split("?")[0]
+    page.goto(base + "/alerts")
+    assert page.locator("#alerts button").count() == 0
+    page.goto(base + "/import")
+    assert page.locator("#import-form").count() == 0
+    page.goto(base + "/settings")
+    assert page.locator("form[action^='/settings']").count() == 0
+    # Forging the requests with the session's own token still fails: the server checks the role.
+    statuses = page.evaluate(
+        """async (groupUrl) => {
+            const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+            const form = (fields) => { const f = new FormData(); f.append('csrf_token', token);
+                for (const [k, v] of Object.entries(fields)) f.append(k, v); return f; };
+            const answers = [];
+            for (const [url, fields] of [[groupUrl + '/registry', {group_type: 'fan'}],
+                                         ['/alerts/acknowledge', {key: '1:dead:last-never'}],
+                                         ['/settings/users', {username: 'sneaky', password: 'sneaky pass'}],
+                                         ['/import', {}]]) {
+                answers.push((await fetch(url, {method: 'POST', body: form(fields)})).status);
+            }
+            answers.push((await fetch('/api/alerts/1:dead:last-never/acknowledge', {method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': token}, body: '{}'})).status);
+            return answers;
+        }""",
+        group_url,
+    )
+    assert statuses == [403] * 5
+
+
+def test_another_workspace_never_shows(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    assert "Rival brand secret group" not in page.content()
+    names = [g["name"] for g in json.loads(page.evaluate("fetch('/api/groups').then(r => r.text())"))]
+    assert "Rival brand secret group" not in names and len(names) >= 30
+    page.goto(base + "/?q=Rival")
+    assert table_names(page) == []
+    page.context.clear_cookies()
+    log_in(page, base, OUTSIDER, OUTSIDER_PASSWORD)
+    assert table_names(page) == ["Rival brand secret group"]
+    answer = page.request.get(base + "/api/groups/1")
+    assert answer.status == 404
+    page.goto(base + "/groups/1")
+    assert "404" in page.locator("h1").inner_text()
+
+
+def test_switching_to_chinese_shows_chinese_labels(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    page.click("#lang-zh")
+    page.wait_for_selector("html[lang=zh-CN]")
+    assert page.locator("nav a").first.inner_text() == "总览"
+    assert "今日简报" in page.locator("h1").first.inner_text()
+    page.click("#lang-en")
+    page.wait_for_selector("html[lang=en]")
+    assert page.locator("nav a").first.inner_text() == "Overview"
