@@ -188,7 +188,8 @@ def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc)
+    # yajl's messages span several lines with a caret drawing; the first line says what is wrong.
+    text = " ".join(str(exc).strip().splitlines()[:1]).strip()
     return text if len(text) <= 200 else text[:200] + "…"
 
 
