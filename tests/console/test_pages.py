@@ -82,9 +82,9 @@ def test_the_group_page_shows_its_charts_members_and_checks(console: Console, cl
         assert f'data-chart="{chart}"' in page.text
     assert "member1" in page.text and "Role-structure checks" in page.text
     detail = client.get(f"/api/groups/{console.group_id}?as_of={console.as_of}").json()
-    assert sum(detail["charts"]["messages"]) == 15
-    assert detail["newcomer_activation"]["joined"] == 2
-    assert {m["name"] for m in detail["members"]} >= {"member1", "member2", "member3"}
+    assert sum(detail["detail"]["series"]["member_messages"]) == 15
+    assert detail["detail"]["newcomers"]["joined_30d"] == 2
+    assert {m["name"] for m in detail["detail"]["members"]} >= {"member1", "member2", "member3"}
 
 
 def test_another_workspace_group_and_member_are_not_found(console: Console, client_as: Client) -> None:
@@ -131,12 +131,12 @@ def test_editing_the_registry_validates_saves_and_escapes(console: Console, clie
 def test_the_member_page_tells_how_they_joined(console: Console, client_as: Client) -> None:
     client, _ = client_as("viewer")
     detail = client.get(f"/api/groups/{console.group_id}").json()
-    invited = next(m for m in detail["members"] if m["name"] == "member2")
-    page = client.get(f"/members/{invited['id']}?as_of={console.as_of}")
+    invited = next(m for m in detail["detail"]["members"] if m["name"] == "member2")
+    page = client.get(f"/members/{invited['member_id']}?as_of={console.as_of}")
     assert page.status_code == 200
     assert f'href="/members/{console.member_id}">member1<' in page.text
     assert "invite" in page.text and "None recorded." in page.text
-    data = client.get(f"/api/members/{invited['id']}").json()
+    data = client.get(f"/api/members/{invited['member_id']}").json()
     joined = next(g for g in data["groups"] if g["group_name"] == "Test group")
     assert joined["inviter_name"] == "member1" and joined["join_channel"] == "invite"
 

@@ -102,14 +102,12 @@ class MemberOut(BaseModel):
 class GroupDetailOut(BaseModel):
     group: GroupOut
     registry: dict[str, Any]
-    summary: dict[str, Any] = Field(description="Every measure of the group as of the date.")
-    charts: dict[str, Any] = Field(
-        description="Daily series (60 days), WAD over time, weekday × hour heatmap."
+    detail: dict[str, Any] = Field(
+        description="Every measure as of the date, 60 days of daily series (member messages, speakers, "
+        "joins, leaves, WAD), the weekday × hour heatmap, role pyramid and counts, newcomer activation, "
+        "members with roles and last activity, role checks and suggestions."
     )
-    role_pyramid: dict[str, int]
-    newcomer_activation: dict[str, int]
-    members: list[MemberOut]
-    member_total: int
+    topics: list[dict[str, Any]]
 
 
 class MembershipOut(BaseModel):
@@ -201,7 +199,7 @@ def group_detail(
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
         day = as_of or local_today(connection, workspace_id)
-        view = group_page(connection, workspace_id, group_id, day, member_limit=1000)
+        view = group_page(connection, workspace_id, group_id, day)
     if view is None:
         raise HTTPException(404, "No such group in this workspace.")
     row = view.registry
@@ -221,27 +219,8 @@ def group_detail(
     return GroupDetailOut(
         group=_group_out(line),
         registry=registry,
-        summary=view.summary.as_json(with_members=False),
-        charts=view.charts,
-        role_pyramid=dict(view.pyramid),
-        newcomer_activation=view.newcomers,
-        members=[
-            MemberOut(
-                id=m.id,
-                name=m.name,
-                roles=view.roles_by_member.get(m.id, []),
-                designated_roles=m.designated_roles,
-                is_admin=m.is_admin,
-                is_bot=m.is_bot,
-                is_operator=m.is_operator,
-                messages=m.messages,
-                joined=from_us_or_none(m.joined_us),
-                left=from_us_or_none(m.left_us),
-                last_message=from_us_or_none(m.last_message_us),
-            )
-            for m in view.members
-        ],
-        member_total=view.member_total,
+        detail=view.detail.as_json(),
+        topics=[{"term": t.term, "score": round(t.score, 4), "count": t.count} for t in view.topics],
     )
 
 

@@ -4,14 +4,15 @@ Measures with a product definition (stage, health, WAD, roles, alerts, recommend
 `qunops.analytics`; this module only selects, sorts, pages and joins them with the registry (tags), the
 alert states operators set, and plain rollup series for the charts.
 
-The overview summarises every group of a workspace, which is the console's heaviest read. Summaries are
-kept for a short while per (workspace, as-of date, thresholds) and dropped as soon as the rollups move
-on (new events filled) or the console edits a group's registry; a minute's staleness is the most another
-process's edit can cause.
+The overview summarises every group of a workspace, which is the console's heaviest read (about 3 s for
+1,000 groups). Summaries are cached per (workspace, as-of date, thresholds) and recomputed in the
+background once the rollups move on or a minute has passed, serving the previous ones meanwhile; an
+import in the console and a registry edit recompute at once. See `_SummaryCache`.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -21,16 +22,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from qunops.analytics.alerts import Alert
+from qunops.analytics.briefing import briefing_from
+from qunops.analytics.detail import GroupDetail, group_detail
 from qunops.analytics.groups import GroupSummary, group_summaries
+from qunops.analytics.recommendations import Recommendation
+from qunops.analytics.topics import Topic, group_topics
 from qunops.console import queries
 from qunops.console.state import AlertState, alert_states_of, workspace_thresholds
-from qunops.core.daily import GroupDay
-from qunops.core.metrics import wad_series
 from qunops.core.thresholds import Thresholds
-from qunops.core.time import from_us_or_none, to_us, utcnow
+from qunops.core.time import from_us_or_none, utcnow
 from qunops.store.schema import fill_state, groups
 
 SORTS = {
@@ -48,6 +51,7 @@ SORTS = {
 }
 PAGE_SIZES = (25, 50, 100, 200)
 SUMMARY_TTL_S = 60.0
+log = logging.getLogger(__name__)
 
 
 # --- Alerts with their handling state ----------------------------------------------------------------
@@ -143,6 +147,12 @@ class OverviewQuery:
     per_page: int = 50
 
 
+@dataclass(frozen=True, slots=True)
+class BriefingEntry:
+    line: GroupLine
+    actions: tuple[Recommendation, ...]
+
+
 @dataclass(slots=True)
 class Overview:
     as_of: date
@@ -156,7 +166,7 @@ class Overview:
     group_types: list[str]
     stages: list[str]
     tags: list[str]
-    briefing: list[GroupLine] = field(default_factory=list)
+    briefing: list[BriefingEntry] = field(default_factory=list)
 
 
 def local_today(connection: Connection, workspace_id: int) -> date:
@@ -200,17 +210,17 @@ def overview(
     )
 
 
-def briefing(lines: Sequence[GroupLine], size: int) -> list[GroupLine]:
-    """The groups that need attention today: open alerts, most severe first, then the least healthy."""
-    needing = [line for line in lines if line.open_alerts]
-    needing.sort(
-        key=lambda line: (
-            -max(a.severity for a in line.open_alerts),
-            -line.summary.members,
-            line.summary.health_score,
-        )
-    )
-    return needing[:size]
+def briefing(lines: Sequence[GroupLine], size: int) -> list[BriefingEntry]:
+    """Analytics' daily briefing, leaving out the alerts operators acknowledged or snoozed."""
+    by_id = {line.summary.id: line for line in lines}
+    entries = []
+    for item in (
+        briefing_from([line.summary for line in lines], lines[0].summary.as_of).items if lines else []
+    ):
+        line = by_id[item.group_id]
+        if line.open_alerts:
+            entries.append(BriefingEntry(line, item.actions))
+    return entries[:size]
 
 
 def group_lines(connection: Connection, workspace_id: int, as_of: date) -> list[GroupLine]:
@@ -227,25 +237,52 @@ def group_lines(connection: Connection, workspace_id: int, as_of: date) -> list[
     return [GroupLine(s, tags.get(s.id, []), alert_items(s, states)) for s in summaries]
 
 
+@dataclass(slots=True)
+class _Entry:
+    marks: tuple[Any, ...]
+    computed_at: float
+    value: list[GroupSummary]
+
+
 class _SummaryCache:
+    """Summaries by (database, workspace, as-of date, thresholds, registry generation).
+
+    An entry whose rollup marks moved on (or that is older than SUMMARY_TTL_S) is stale: it is still
+    served while one background thread recomputes it, so an operator never waits for a full recompute
+    except on the very first visit of a date. Imports recompute synchronously when they finish.
+    """
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple[Any, ...], tuple[float, list[GroupSummary]]] = {}
+        self._entries: dict[tuple[Any, ...], _Entry] = {}
+        self._refreshing: set[tuple[Any, ...]] = set()
         self.generation = 0  # bumped by registry edits
 
-    def get(self, key: tuple[Any, ...]) -> list[GroupSummary] | None:
+    def get(self, key: tuple[Any, ...]) -> _Entry | None:
         with self._lock:
-            found = self._entries.get(key)
-            if found is None or time.monotonic() - found[0] > SUMMARY_TTL_S:
-                return None
-            return found[1]
+            return self._entries.get(key)
 
-    def put(self, key: tuple[Any, ...], value: list[GroupSummary]) -> None:
+    def put(self, key: tuple[Any, ...], entry: _Entry) -> None:
         with self._lock:
-            if len(self._entries) > 32:  # a handful of workspaces and dates; drop the oldest
-                oldest = min(self._entries, key=lambda k: self._entries[k][0])
+            if key not in self._entries and len(self._entries) >= 32:  # a few workspaces and dates
+                oldest = min(self._entries, key=lambda k: self._entries[k].computed_at)
                 del self._entries[oldest]
-            self._entries[key] = (time.monotonic(), value)
+            self._entries[key] = entry
+
+    def keys_of(self, url: str, workspace_id: int) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return [k for k in self._entries if k[0] == url and k[1] == workspace_id]
+
+    def claim_refresh(self, key: tuple[Any, ...]) -> bool:
+        with self._lock:
+            if key in self._refreshing:
+                return False
+            self._refreshing.add(key)
+            return True
+
+    def release_refresh(self, key: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._refreshing.discard(key)
 
     def invalidate(self) -> None:
         with self._lock:
@@ -261,126 +298,111 @@ def forget_summaries() -> None:
     _cache.invalidate()
 
 
+def _marks(connection: Connection) -> tuple[Any, ...]:
+    return tuple(connection.execute(select(fill_state.c.name, fill_state.c.last_event_id)).all())
+
+
+def _compute(connection: Connection, key: tuple[Any, ...]) -> list[GroupSummary]:
+    _, workspace_id, as_of, thresholds, _ = key
+    marks = _marks(connection)
+    value = group_summaries(connection, workspace_id, as_of, thresholds=thresholds)
+    _cache.put(key, _Entry(marks, time.monotonic(), value))
+    return value
+
+
+def _refresh_in_background(engine: Engine, key: tuple[Any, ...]) -> None:
+    if not _cache.claim_refresh(key):
+        return
+
+    def work() -> None:
+        try:
+            with engine.connect() as connection:
+                _compute(connection, key)
+        except Exception:  # a failed refresh keeps serving the last summaries; the next request retries
+            log.exception("refreshing group summaries failed")
+        finally:
+            _cache.release_refresh(key)
+
+    threading.Thread(target=work, name="summaries-refresh", daemon=True).start()
+
+
 def cached_summaries(
     connection: Connection, workspace_id: int, as_of: date, thresholds: Thresholds
 ) -> list[GroupSummary]:
-    marks = tuple(connection.execute(select(fill_state.c.name, fill_state.c.last_event_id)).all())
-    key = (str(connection.engine.url), workspace_id, as_of, thresholds, marks, _cache.generation)
-    found = _cache.get(key)
-    if found is None:
-        found = group_summaries(connection, workspace_id, as_of, thresholds=thresholds)
-        _cache.put(key, found)
-    return found
+    key = (str(connection.engine.url), workspace_id, as_of, thresholds, _cache.generation)
+    entry = _cache.get(key)
+    if entry is None:
+        return _compute(connection, key)
+    if entry.marks != _marks(connection) or time.monotonic() - entry.computed_at > SUMMARY_TTL_S:
+        _refresh_in_background(connection.engine, key)
+    return entry.value
+
+
+def refresh_summaries(engine: Engine, workspace_id: int) -> None:
+    """Recompute the workspace's cached summaries now (after an import, so its groups show at once)."""
+    with engine.connect() as connection:
+        for key in _cache.keys_of(str(engine.url), workspace_id):
+            _compute(connection, key)
 
 
 # --- One group --------------------------------------------------------------------------------------
+
+CHART_DAYS = 60
+MEMBER_ROWS = 100
+# The pyramid's tiers from its broad base to its tip (analytics makes them exclusive).
+PYRAMID = ("lurker", "occasional", "regular", "core")
 
 
 @dataclass(slots=True)
 class GroupPage:
     registry: Any  # the groups row
-    summary: GroupSummary
+    detail: GroupDetail
     alerts: list[AlertItem]
-    members: list[queries.MemberLine]
-    member_total: int
-    roles_by_member: dict[int, list[str]]
-    charts: dict[str, Any]  # ECharts-ready series, see group_charts
-    pyramid: list[tuple[str, int]]
-    newcomers: dict[str, int]
+    topics: list[Topic]
+    charts: dict[str, Any]  # what the page's ECharts draw, see group_charts
 
-
-CHART_DAYS = 60
+    @property
+    def summary(self) -> GroupSummary:
+        return self.detail.summary
 
 
 def group_page(
-    connection: Connection, workspace_id: int, group_id: int, as_of: date, member_limit: int = 100
+    connection: Connection, workspace_id: int, group_id: int, as_of: date, with_topics: bool = True
 ) -> GroupPage | None:
+    """Everything the group page shows, or None when the group is not in the workspace."""
     registry = queries.group_row(connection, workspace_id, group_id)
     if registry is None:
         return None
     thresholds = workspace_thresholds(connection, workspace_id)
-    found = group_summaries(connection, workspace_id, as_of, group_ids=[group_id], thresholds=thresholds)
-    if not found:
+    detail = group_detail(connection, group_id, as_of, days=CHART_DAYS, thresholds=thresholds)
+    if detail is None:
         return None
-    summary = found[0]
     states = alert_states_of(connection, workspace_id)
-    members, total = queries.group_members(connection, group_id, member_limit)
-    roles = summary.roles_by_member()
+    window = as_of - timedelta(days=thresholds.speaker_window_days - 1)
+    topics = group_topics(connection, group_id, window, as_of, k=12) if with_topics else []
     return GroupPage(
         registry=registry,
-        summary=summary,
-        alerts=alert_items(summary, states),
-        members=members,
-        member_total=total,
-        roles_by_member=roles,
-        charts=group_charts(connection, group_id, as_of, thresholds),
-        pyramid=role_pyramid(roles),
-        newcomers=newcomer_activation(connection, group_id, as_of, registry.timezone, workspace_id),
+        detail=detail,
+        alerts=alert_items(detail.summary, states),
+        topics=topics,
+        charts=group_charts(detail),
     )
 
 
-# Bottom to top: the shape the seeds describe (many lurkers, fewer regulars, a few core and leaders).
-PYRAMID = ["lurker", "newcomer", "slipping", "regular", "core", "answerer", "opinion_leader"]
-
-
-def role_pyramid(roles: dict[int, list[str]]) -> list[tuple[str, int]]:
-    counts = dict.fromkeys(PYRAMID, 0)
-    for held in roles.values():
-        for role in held:
-            if role in counts:
-                counts[role] += 1
-    return [(role, counts[role]) for role in PYRAMID]
-
-
-def group_charts(
-    connection: Connection, group_id: int, as_of: date, thresholds: Thresholds
-) -> dict[str, Any]:
-    """Daily series, WAD over time and the weekday × hour heatmap of the last 60 days, from rollups."""
-    start = as_of - timedelta(days=CHART_DAYS - 1)
-    # WAD as of the first charted day looks back a week before it.
-    rows = queries.day_rows(connection, group_id, start - timedelta(days=thresholds.week_days), as_of)
-    by_day = {r.day: r for r in rows}
-    days = [start + timedelta(days=n) for n in range(CHART_DAYS)]
-    heat = [[0] * 24 for _ in range(7)]
-    for r in rows:
-        if r.day >= start:
-            for hour, count in enumerate((r.hour_counts or [])[:24]):
-                heat[r.day.weekday()][hour] += int(count)
-
-    def series(name: str) -> list[int]:
-        return [int(getattr(by_day[d], name)) if d in by_day else 0 for d in days]
-
-    rollups = {
-        r.day: GroupDay(day=r.day, member_messages=r.member_messages, speakers=r.speakers) for r in rows
-    }
+def group_charts(detail: GroupDetail) -> dict[str, Any]:
+    """The detail's series in the shapes the page's charts take (heatmap as [hour, weekday, count])."""
+    heat = detail.heatmap
     return {
-        "days": [d.isoformat() for d in days],
-        "messages": series("member_messages"),
-        "speakers": series("speakers"),
-        "joins": series("joins"),
-        "leaves": [a + b for a, b in zip(series("leaves"), series("removals"), strict=True)],
-        "wad": wad_series(rollups, start, as_of, thresholds),
+        "days": [d.isoformat() for d in detail.days],
+        "messages": detail.member_messages,
+        "speakers": detail.speakers,
+        "joins": detail.joins,
+        "leaves": detail.leaves,
+        "wad": detail.wad,
         "heatmap": [[hour, weekday, heat[weekday][hour]] for weekday in range(7) for hour in range(24)],
         "heatmap_max": max((max(row) for row in heat), default=0),
+        "pyramid": [[tier, detail.pyramid.get(tier, 0)] for tier in PYRAMID],
     }
-
-
-def newcomer_activation(
-    connection: Connection, group_id: int, as_of: date, zone_name: str | None, workspace_id: int
-) -> dict[str, int]:
-    """Of the members who joined in the last 30 days: how many spoke, and how many within a day of joining."""
-    zone = ZoneInfo(zone_name or queries.workspace_timezone(connection, workspace_id))
-    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), zone)
-    start = end - timedelta(days=30)
-    joined = spoke = spoke_first_day = 0
-    for row in queries.recent_joiners(connection, group_id, to_us(start), to_us(end)):
-        joined_us, first_us = int(row.joined_us), row.first_message_us
-        joined += 1
-        if first_us is not None and first_us >= joined_us:
-            spoke += 1
-            if first_us - joined_us <= 86_400_000_000:
-                spoke_first_day += 1
-    return {"joined": joined, "spoke": spoke, "spoke_first_day": spoke_first_day}
 
 
 def when(us: int | None) -> datetime | None:

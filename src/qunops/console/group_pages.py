@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from qunops.analytics.groups import group_summaries
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormEditor, engine_of
-from qunops.console.data import forget_summaries, group_page, local_today
+from qunops.console.data import MEMBER_ROWS, forget_summaries, group_page, local_today
 from qunops.console.render import page
 from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
@@ -120,7 +120,7 @@ def _group_response(
         "as_of": day,
         "zone": view.registry.timezone or zone,
         "saved": saved,
-        "topics": group_topic_labels(view.summary.id),
+        "member_rows": MEMBER_ROWS,
         "errors": errors or {},
         "form": submitted or registry_form(view.registry),
         "choices": {
@@ -221,8 +221,3 @@ def parse_profile(row: Any, form: dict[str, str]) -> tuple[GroupProfile | None, 
         extended_resources=tuple(resources),
     )
     return profile, errors
-
-
-def group_topic_labels(group_id: int) -> list[str]:
-    """The group's active topics, once topic analysis exists (the page says none until then)."""
-    return []

@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, EditorViewer, engine_of
+from qunops.console.data import refresh_summaries
 from qunops.console.render import is_htmx, page
 from qunops.console.security import CSRF_FIELD, CSRF_HEADER, csrf_ok
 from qunops.console.state import (
@@ -128,6 +129,8 @@ def run_import(engine: Engine, job_id: int, workspace_id: int, folder: Path, tim
             update_import_job(connection, job_id, state="running")
         paths = sorted(folder.iterdir())
         report = import_paths(engine, workspace_id, paths, timezone, progress=progress)
+        if report.total.events_new:
+            refresh_summaries(engine, workspace_id)  # so the new groups show as soon as the job is done
         with engine.begin() as connection:
             update_import_job(
                 connection, job_id, state="done", report=_without_prefix(report.as_json(), prefix)

@@ -124,80 +124,6 @@ def group_names(connection: Connection, workspace_id: int, ids: list[int]) -> di
     }
 
 
-def day_rows(connection: Connection, group_id: int, start: date, end: date) -> list[Row[Any]]:
-    """The group's day rollups in [start, end], oldest first (days without events are absent)."""
-    return list(
-        connection.execute(
-            select(
-                group_days.c.day,
-                group_days.c.member_messages,
-                group_days.c.speakers,
-                group_days.c.joins,
-                group_days.c.leaves,
-                group_days.c.removals,
-                group_days.c.new_member_speakers,
-                group_days.c.hour_counts,
-            )
-            .where(group_days.c.group_id == group_id, group_days.c.day >= start, group_days.c.day <= end)
-            .order_by(group_days.c.day)
-        )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class MemberLine:
-    id: int
-    name: str
-    is_bot: bool
-    is_operator: bool
-    is_admin: bool
-    designated_roles: list[str]
-    joined_us: int | None
-    left_us: int | None
-    messages: int
-    last_message_us: int | None
-
-
-def group_members(connection: Connection, group_id: int, limit: int) -> tuple[list[MemberLine], int]:
-    """The group's members, most messages first, and how many there are in all."""
-    total = connection.execute(
-        select(func.count()).select_from(memberships).where(memberships.c.group_id == group_id)
-    ).scalar_one()
-    rows = connection.execute(
-        select(
-            members.c.id,
-            members.c.display_name,
-            members.c.is_bot,
-            members.c.is_operator,
-            memberships.c.is_admin,
-            memberships.c.roles,
-            memberships.c.joined_us,
-            memberships.c.left_us,
-            memberships.c.messages,
-            memberships.c.last_message_us,
-        )
-        .join(members, members.c.id == memberships.c.member_id)
-        .where(memberships.c.group_id == group_id)
-        .order_by(memberships.c.messages.desc(), members.c.display_name)
-        .limit(limit)
-    )
-    return [
-        MemberLine(
-            id=r.id,
-            name=r.display_name,
-            is_bot=bool(r.is_bot),
-            is_operator=bool(r.is_operator),
-            is_admin=bool(r.is_admin),
-            designated_roles=[str(x) for x in (r.roles or [])],
-            joined_us=r.joined_us,
-            left_us=r.left_us,
-            messages=int(r.messages),
-            last_message_us=r.last_message_us,
-        )
-        for r in rows
-    ], int(total)
-
-
 def member_row(connection: Connection, workspace_id: int, member_id: int) -> Row[Any] | None:
     return connection.execute(
         select(members).where(members.c.id == member_id, members.c.workspace_id == workspace_id)
@@ -263,20 +189,3 @@ def workspace_user_list(connection: Connection, workspace_id: int) -> list[Works
             .order_by(users.c.username)
         )
     ]
-
-
-def recent_joiners(connection: Connection, group_id: int, start_us: int, end_us: int) -> list[Row[Any]]:
-    """(joined_us, first_message_us) of the members who joined the group in [start, end)."""
-    return list(
-        connection.execute(
-            select(memberships.c.joined_us, memberships.c.first_message_us)
-            .join(members, members.c.id == memberships.c.member_id)
-            .where(
-                memberships.c.group_id == group_id,
-                memberships.c.joined_us >= start_us,
-                memberships.c.joined_us < end_us,
-                members.c.is_bot.is_(False),
-                members.c.is_operator.is_(False),
-            )
-        )
-    )

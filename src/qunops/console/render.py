@@ -32,6 +32,7 @@ def install(templates: Jinja2Templates) -> None:
     env.globals["languages"] = LANGUAGES
     env.globals["language_of"] = language_of
     env.globals["url_with"] = url_with
+    env.filters["translate"] = gettext
     env.filters["hours"] = format_hours
     env.filters["local"] = format_local
     env.filters["us_local"] = format_us_local
