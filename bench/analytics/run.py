@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,17 @@ def run_one(engine: Engine, groups: int, days: int, seed: int = 7) -> dict[str, 
     return result
 
 
+class _Reported(list[dict[str, Any]]):
+    def __init__(self, report: Callable[[dict[str, Any]], None] | None) -> None:
+        super().__init__()
+        self._report = report
+
+    def append(self, row: dict[str, Any]) -> None:
+        super().append(row)
+        if self._report is not None:
+            self._report(row)
+
+
 def refill_from_scratch(engine: Engine) -> None:
     """Forget every rollup so the next fill recomputes them all (used to re-time a full recompute)."""
     with engine.begin() as connection:
@@ -116,8 +127,15 @@ def refill_from_scratch(engine: Engine) -> None:
         connection.execute(delete(fill_state))
 
 
-def run(groups: int = 100, days: int = 120, seed: int = 7, keep: Path | None = None) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = []
+def run(
+    groups: int = 100,
+    days: int = 120,
+    seed: int = 7,
+    keep: Path | None = None,
+    report: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Time every store; `report` sees each store's row as soon as it is measured."""
+    results: list[dict[str, Any]] = _Reported(report)
     with tempfile.TemporaryDirectory() as folder:
         path = (keep or Path(folder)) / f"bench-{groups}x{days}.db"
         path.unlink(missing_ok=True)
@@ -148,8 +166,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    for row in run(args.groups, args.days, args.seed):
-        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}))
+
+    def show(row: dict[str, Any]) -> None:
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+
+    run(args.groups, args.days, args.seed, report=show)
 
 
 if __name__ == "__main__":
