@@ -514,7 +514,8 @@ def judge(connection: Connection, workspace_id: int, window: Window, rules: Rule
         .where(*conditions)
         .order_by(events.c.ts_us, events.c.id)
     )
-    rows = connection.execution_options(stream_results=True, yield_per=2000).execute(query)
+    # Statement-level options: `Connection.execution_options` would change the connection for good.
+    rows = connection.execute(query.execution_options(stream_results=True, yield_per=2000))
     for row in rows:
         (event_id, group_id, ts_us, kind, member_id, content_type, text, payload, is_bot, is_operator,
          is_admin, owner) = row  # fmt: skip
