@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -21,6 +22,12 @@ from qunops.store.rollups import fill_rollups
 from tests.factories import message
 
 OTHER_GROUP = GroupRef(Platform.TELEGRAM, "secret-group", "Other brand's secret group")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2's real cost is not what these tests check; it would be most of their time."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -18,7 +18,10 @@ from fastapi.testclient import TestClient
 
 from qunops.console import import_pages
 from qunops.console.i18n import ZH
+from qunops.core.time import to_us
+from qunops.store.schema import penalties
 from tests.console.conftest import Console
+from tests.factories import T0
 
 Client = Callable[[str | None], tuple[TestClient, str]]
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "qunops" / "console" / "templates"
@@ -367,3 +370,26 @@ def test_the_api_is_in_the_openapi_schema(console: Console, client_as: Client) -
         "/api/import/jobs/{job_id}",
     ):
         assert path in paths
+
+
+def test_a_member_penalties_show_with_their_reason(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    detail = client.get(f"/api/groups/{console.group_id}").json()
+    punished = next(m for m in detail["detail"]["members"] if m["name"] == "member3")["member_id"]
+    with console.engine.begin() as connection:
+        connection.execute(
+            penalties.insert().values(
+                workspace_id=console.workspace,
+                member_id=punished,
+                step=1,
+                kind="warning",
+                starts_us=to_us(T0),
+                private=False,
+                skipped=0,
+                explanation="repeated <b>ads</b> for a loan app",
+            )
+        )
+    page = client.get(f"/members/{punished}")
+    assert "repeated &lt;b&gt;ads&lt;/b&gt; for a loan app" in page.text and "None recorded." not in page.text
+    data = client.get(f"/api/members/{punished}").json()
+    assert [(p["kind"], p["step"]) for p in data["penalties"]] == [("warning", 1)]

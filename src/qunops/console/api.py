@@ -261,7 +261,20 @@ def member_detail(
             for m in context["memberships"]
         ],
         daily_messages=context["chart"],
-        penalties=[],
+        penalties=[
+            {
+                "id": p.id,
+                "kind": str(p.penalty.kind),
+                "step": p.penalty.step,
+                "issued_at": p.penalty.issued_at.isoformat(),
+                "until": p.penalty.until.isoformat() if p.penalty.until else None,
+                "private": p.penalty.private,
+                "lifted_at": p.penalty.lifted_at.isoformat() if p.penalty.lifted_at else None,
+                "explanation": p.explanation,
+                "issued_by": p.issued_by,
+            }
+            for p in context["penalties"]
+        ],
     )
 
 

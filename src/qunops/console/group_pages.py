@@ -17,6 +17,7 @@ from qunops.console.render import page
 from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
 from qunops.core.registry import DurationKind, EntryThreshold, ExtendedResource, GroupProfile, GroupType
+from qunops.moderation.store import penalty_history
 from qunops.store.registry import save_profile
 
 router = APIRouter(include_in_schema=False)
@@ -85,6 +86,7 @@ def member_context(connection: Any, workspace_id: int, profile: Any, day: date) 
         "series": [{"name": names.get(g, str(g)), "data": data} for g, data in by_group.items()],
     }
     return {
+        "penalties": penalty_history(connection, workspace_id, profile.id),
         "member": profile,
         "memberships": memberships,
         "roles": roles,
