@@ -31,6 +31,8 @@ from qunops.settings import Settings
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
+# Forms and JSON bodies are small; only the import route (import_pages) takes uploads.
+MAX_FORM_BYTES = 1024 * 1024
 # Every router of the console with its prefix (the role tests walk these to find every route).
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (pages.router, ""),
@@ -49,6 +51,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        max_body_size=MAX_FORM_BYTES,
     )
     app.state.engine = engine
     app.state.settings = settings

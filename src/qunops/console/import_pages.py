@@ -57,7 +57,8 @@ def import_form(request: Request, viewer: CurrentViewer, error: str = "") -> HTM
     )
 
 
-@router.post("/import", response_model=None)
+# The framework also stops a body past the limit while it streams in (chunked uploads declare no length).
+@router.post("/import", response_model=None, max_body_size=MAX_UPLOAD_BYTES + 1024 * 1024)
 async def upload(request: Request, viewer: EditorViewer) -> Response:
     """Take the uploaded files and start their import; answers with the job's page."""
     declared = request.headers.get("content-length")
