@@ -43,7 +43,7 @@ def client(engine: Engine, workspace: int) -> Iterator[TestClient]:
     )
     import_events(engine, other, iter([message(1, timedelta(0), group=OTHER_GROUP)]))
     fill_rollups(engine)
-    app = create_app(Settings(database_url=str(engine.url), secret_key="test-key"), engine)
+    app = create_app(Settings(database_url=str(engine.url), secret_key="test-key"), engine, prewarm=False)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -73,7 +73,9 @@ def build(path: Path = DATABASE) -> Engine:
 
 def run() -> list[dict[str, Any]]:
     engine = build()
-    app = create_app(Settings(database_url=f"sqlite:///{DATABASE}", secret_key="bench"), engine)
+    app = create_app(
+        Settings(database_url=f"sqlite:///{DATABASE}", secret_key="bench"), engine, prewarm=False
+    )
     results = []
     with TestClient(app) as client:
         form = client.get("/login")

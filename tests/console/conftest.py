@@ -122,7 +122,7 @@ def console(console_engine: Engine) -> Iterator[Console]:
         ).scalar_one()
         ids.update(dict(connection.execute(select(users.c.username, users.c.id)).all()))
     forget_summaries()
-    app = create_app(Settings(database_url=str(engine.url), secret_key="test-key"), engine)
+    app = create_app(Settings(database_url=str(engine.url), secret_key="test-key"), engine, prewarm=False)
     yield Console(
         engine=engine,
         app=app,

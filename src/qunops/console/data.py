@@ -34,7 +34,7 @@ from qunops.console import queries
 from qunops.console.state import AlertState, alert_states_of, workspace_thresholds
 from qunops.core.thresholds import Thresholds
 from qunops.core.time import from_us_or_none, utcnow
-from qunops.store.schema import fill_state, groups
+from qunops.store.schema import fill_state, groups, workspaces
 
 SORTS = {
     "name": lambda r: r.summary.name.lower(),
@@ -336,6 +336,19 @@ def cached_summaries(
     if entry.marks != _marks(connection) or time.monotonic() - entry.computed_at > SUMMARY_TTL_S:
         _refresh_in_background(connection.engine, key)
     return entry.value
+
+
+def warm_summaries(engine: Engine) -> None:
+    """Compute today's summaries of every workspace into the cache (run in a background thread)."""
+    try:
+        with engine.connect() as connection:
+            for workspace_id in connection.execute(select(workspaces.c.id)).scalars():
+                day = local_today(connection, workspace_id)
+                cached_summaries(
+                    connection, workspace_id, day, workspace_thresholds(connection, workspace_id)
+                )
+    except Exception:  # warming is an optimisation: a failure only means the first visit computes
+        log.exception("warming the group summaries failed")
 
 
 def refresh_summaries(engine: Engine, workspace_id: int) -> None:

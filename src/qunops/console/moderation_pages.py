@@ -1,0 +1,722 @@
+"""Moderation in the console: the review queue, cases with their evidence, appeals, rules per group, a
+member's penalty history, recommended actions, and the member-facing appeal page behind a secret link.
+
+Viewers read; operators and admins act. Every route is scoped to the viewer's workspace (a case, appeal
+or group of another workspace is "not found"). The appeal page needs no login: its secret token is the
+key, it is CSRF-protected through the anonymous session and rate-limited per address and per link.
+Actions go through `app.state.action_ports` when a gateway set one up; otherwise every group is treated
+as known only from exports and actions become recommendations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import Connection, select
+
+from qunops.actions import (
+    EXPORT_ONLY,
+    ActionError,
+    ActionState,
+    Actor,
+    Ports,
+    audit_entries,
+    mark_recommendation,
+)
+from qunops.console import i18n
+from qunops.console.auth import ApiEditor, CurrentViewer, FormEditor, Viewer, engine_of
+from qunops.console.render import page
+from qunops.console.security import csrf_ok
+from qunops.core.time import utcnow
+from qunops.moderation import service, store
+from qunops.moderation.service import DETECTORS, ModerationError, NotFound
+from qunops.store.schema import actions, groups, members
+
+router = APIRouter()
+
+REVIEW_STATES = ("pending", "confirmed", "overturned")
+APPEAL_STATES = ("filed", "open", "upheld", "rejected", "all")
+ACTION_STATES = ("recommended", "done", "failed", "all")
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _actor(viewer: Viewer) -> Actor:
+    return Actor.user(viewer.user_id, viewer.username)
+
+
+def _ports(request: Request) -> Ports:
+    ports = getattr(request.app.state, "action_ports", None)
+    return ports if isinstance(ports, Ports) else EXPORT_ONLY
+
+
+def _link_base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _fail(exc: ModerationError | ActionError) -> HTTPException:
+    # What the user did wrong, as one sentence; not-found stays 404 so other workspaces' ids reveal nothing.
+    return HTTPException(404 if isinstance(exc, NotFound) else 400, str(exc))
+
+
+def _zone(connection: Connection, workspace_id: int) -> str:
+    from qunops.console.queries import workspace_timezone
+
+    return workspace_timezone(connection, workspace_id)
+
+
+def _case_json(case: store.CaseRow) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "member_id": case.member_id,
+        "member": case.member_name,
+        "group_id": case.group_id,
+        "group": case.group_name,
+        "categories": case.categories,
+        "summary": case.summary,
+        "multi_account": case.multi_account,
+        "opened_us": case.opened_us,
+        "state": case.state,
+        "reviewer": case.reviewer,
+        "review_reason": case.review_reason,
+        "decided_us": case.decided_us,
+    }
+
+
+def _evidence_json(item: store.Evidence) -> dict[str, Any]:
+    return {
+        "event_id": item.event_id,
+        "group_id": item.group_id,
+        "group": item.group_name,
+        "ts_us": item.ts_us,
+        "text": item.text,
+        "score": item.score,
+        "categories": item.categories,
+        "findings": item.findings,
+        "spam_probability": item.spam_probability,
+        "features": item.features,
+        "reasons": item.reasons,
+    }
+
+
+def _penalty_json(row: store.PenaltyRow) -> dict[str, Any]:
+    p = row.penalty
+    return {
+        "id": row.id,
+        "case_id": row.case_id,
+        "step": p.step,
+        "kind": p.kind.value,
+        "starts": p.issued_at.isoformat(),
+        "ends": p.until.isoformat() if p.until else None,
+        "private": p.private,
+        "lifted": p.lifted_at.isoformat() if p.lifted_at else None,
+        "explanation": row.explanation,
+        "issued_by": row.issued_by,
+    }
+
+
+def _appeal_json(appeal: store.AppealRow) -> dict[str, Any]:
+    return {
+        "id": appeal.id,
+        "case_id": appeal.case_id,
+        "member_id": appeal.member_id,
+        "member": appeal.member_name,
+        "state": appeal.state,
+        "statement": appeal.statement,
+        "filed_us": appeal.filed_us,
+        "decision_reason": appeal.decision_reason,
+        "decided_by": appeal.decided_by,
+        "decided_us": appeal.decided_us,
+    }
+
+
+def _case_detail(connection: Connection, workspace_id: int, case_id: int) -> dict[str, Any]:
+    case = store.case_row(connection, workspace_id, case_id)
+    if case is None:
+        raise HTTPException(404, "No such case in this workspace.")
+    history = store.penalty_history(connection, workspace_id, case.member_id)
+    return {
+        "case": case,
+        "evidence": store.case_evidence(connection, case_id),
+        "penalties": [p for p in history if p.case_id == case_id],
+        "appeal": store.appeal_for_case(connection, case_id),
+        "audit": audit_entries(connection, workspace_id, f"case:{case_id}", limit=50),
+    }
+
+
+# --- the review queue and cases --------------------------------------------------------------------
+
+
+@router.get("/moderation", response_class=HTMLResponse, include_in_schema=False)
+def review_queue(request: Request, viewer: CurrentViewer, state: str = "pending") -> HTMLResponse:
+    chosen = state if state in REVIEW_STATES else "pending"
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        items = store.cases(connection, workspace_id, chosen)
+        counts = store.queue_counts(connection, workspace_id)
+        zone = _zone(connection, workspace_id)
+    context = {"user": viewer, "items": items, "state": chosen, "states": REVIEW_STATES, "counts": counts}
+    return page(request, "moderation/queue.html", {**context, "zone": zone})
+
+
+@router.get("/moderation/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
+def case_page(request: Request, viewer: CurrentViewer, case_id: int) -> HTMLResponse:
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        detail = _case_detail(connection, workspace_id, case_id)
+        zone = _zone(connection, workspace_id)
+    return page(request, "moderation/case.html", {**detail, "user": viewer, "zone": zone})
+
+
+@router.post("/moderation/cases/{case_id}/review", include_in_schema=False, response_model=None)
+def review_form(
+    request: Request,
+    viewer: FormEditor,
+    case_id: int,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    _review(request, viewer, case_id, decision, reason)
+    return RedirectResponse(f"/moderation/cases/{case_id}", status_code=303)
+
+
+@router.get("/api/moderation/queue")
+def queue_api(request: Request, viewer: CurrentViewer, state: str = "pending") -> dict[str, Any]:
+    if state not in REVIEW_STATES:
+        raise HTTPException(422, f"state: one of {', '.join(REVIEW_STATES)}")
+    with engine_of(request).connect() as connection:
+        items = store.cases(connection, viewer.workspace.workspace_id, state)
+        counts = store.queue_counts(connection, viewer.workspace.workspace_id)
+    return {"state": state, "counts": counts, "cases": [_case_json(c) for c in items]}
+
+
+@router.get("/api/moderation/cases/{case_id}")
+def case_api(request: Request, viewer: CurrentViewer, case_id: int) -> dict[str, Any]:
+    with engine_of(request).connect() as connection:
+        detail = _case_detail(connection, viewer.workspace.workspace_id, case_id)
+    appeal = detail["appeal"]
+    return {
+        **_case_json(detail["case"]),
+        "evidence": [_evidence_json(e) for e in detail["evidence"]],
+        "penalties": [_penalty_json(p) for p in detail["penalties"]],
+        "appeal": _appeal_json(appeal) if appeal is not None else None,
+    }
+
+
+@router.post("/api/moderation/cases/{case_id}/review")
+def review_api(
+    request: Request, viewer: ApiEditor, case_id: int, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    state = _review(request, viewer, case_id, str(body.get("decision", "")), str(body.get("reason", "")))
+    return {"case_id": case_id, "state": state}
+
+
+def _review(request: Request, viewer: Viewer, case_id: int, decision: str, reason: str) -> str:
+    with engine_of(request).begin() as connection:
+        try:
+            return service.review(
+                connection,
+                viewer.workspace.workspace_id,
+                case_id,
+                decision,
+                _actor(viewer),
+                reason,
+                utcnow(),
+                _ports(request),
+                link_base=_link_base(request),
+            )
+        except ModerationError as exc:
+            raise _fail(exc) from None
+
+
+# --- appeals (operators) ---------------------------------------------------------------------------
+
+
+@router.get("/moderation/appeals", response_class=HTMLResponse, include_in_schema=False)
+def appeals_page(request: Request, viewer: CurrentViewer, state: str = "filed") -> HTMLResponse:
+    chosen = state if state in APPEAL_STATES else "filed"
+    with engine_of(request).connect() as connection:
+        items = store.appeal_list(
+            connection, viewer.workspace.workspace_id, None if chosen == "all" else chosen
+        )
+        zone = _zone(connection, viewer.workspace.workspace_id)
+    context = {"user": viewer, "items": items, "state": chosen, "states": APPEAL_STATES, "zone": zone}
+    return page(request, "moderation/appeals.html", context)
+
+
+@router.post("/moderation/appeals/{appeal_id}/decide", include_in_schema=False, response_model=None)
+def decide_form(
+    request: Request,
+    viewer: FormEditor,
+    appeal_id: int,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    _decide(request, viewer, appeal_id, decision, reason)
+    return RedirectResponse("/moderation/appeals?state=all", status_code=303)
+
+
+@router.get("/api/moderation/appeals")
+def appeals_api(request: Request, viewer: CurrentViewer, state: str = "all") -> list[dict[str, Any]]:
+    if state not in APPEAL_STATES:
+        raise HTTPException(422, f"state: one of {', '.join(APPEAL_STATES)}")
+    with engine_of(request).connect() as connection:
+        items = store.appeal_list(
+            connection, viewer.workspace.workspace_id, None if state == "all" else state
+        )
+    return [_appeal_json(a) for a in items]
+
+
+@router.post("/api/moderation/appeals/{appeal_id}/decide")
+def decide_api(
+    request: Request, viewer: ApiEditor, appeal_id: int, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    state = _decide(request, viewer, appeal_id, str(body.get("decision", "")), str(body.get("reason", "")))
+    return {"appeal_id": appeal_id, "state": state}
+
+
+def _decide(request: Request, viewer: Viewer, appeal_id: int, decision: str, reason: str) -> str:
+    with engine_of(request).begin() as connection:
+        try:
+            return service.decide_appeal(
+                connection,
+                viewer.workspace.workspace_id,
+                appeal_id,
+                decision,
+                _actor(viewer),
+                reason,
+                utcnow(),
+                _ports(request),
+            )
+        except ModerationError as exc:
+            raise _fail(exc) from None
+
+
+# --- rules -----------------------------------------------------------------------------------------
+
+
+def _scope(connection: Connection, workspace_id: int, scope: str) -> tuple[int | None, str]:
+    """("workspace" → None) or a group id of this workspace, with a name to show."""
+    if scope == "workspace":
+        return None, "All groups (workspace defaults)"
+    if not scope.isdigit():
+        raise HTTPException(404, "No such group in this workspace.")
+    row = store.group_in_workspace(connection, workspace_id, int(scope))
+    if row is None:
+        raise HTTPException(404, "No such group in this workspace.")
+    return int(scope), str(row.name)
+
+
+@router.get("/moderation/rules", response_class=HTMLResponse, include_in_schema=False)
+def rules_list(request: Request, viewer: CurrentViewer) -> HTMLResponse:
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        rows = store.rules_rows(connection, workspace_id)
+        group_list = store.workspace_groups(connection, workspace_id)
+    return page(
+        request, "moderation/rules_list.html", {"user": viewer, "groups": group_list, "own": set(rows)}
+    )
+
+
+@router.get("/moderation/rules/{scope}", response_class=HTMLResponse, include_in_schema=False)
+def rules_page(request: Request, viewer: CurrentViewer, scope: str, saved: bool = False) -> HTMLResponse:
+    with engine_of(request).connect() as connection:
+        group_id, name = _scope(connection, viewer.workspace.workspace_id, scope)
+        rules = service.rules_for(connection, viewer.workspace.workspace_id, group_id)
+    return _rules_response(
+        request, viewer, scope, name, rules.rules_text, rules.settings.as_json(), rules.own, saved
+    )
+
+
+def _rules_response(
+    request: Request,
+    viewer: Viewer,
+    scope: str,
+    name: str,
+    text: str,
+    settings: Mapping[str, Any],
+    own: bool,
+    saved: bool = False,
+    error: str | None = None,
+) -> HTMLResponse:
+    context = {
+        "user": viewer,
+        "scope": scope,
+        "name": name,
+        "rules_text": text,
+        "settings": settings,
+        "own": own,
+        "detectors": DETECTORS,
+        "saved": saved,
+        "error": error,
+    }
+    return page(request, "moderation/rules.html", context, status=400 if error else 200)
+
+
+@router.post("/moderation/rules/{scope}", include_in_schema=False, response_model=None)
+async def rules_save(request: Request, viewer: FormEditor, scope: str) -> Response:
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    settings: dict[str, Any] = {
+        "detectors": {name: f"detector_{name}" in fields for name in DETECTORS},
+        "blocked_keywords": _lines(fields.get("blocked_keywords", "")),
+        "allowed_domains": _lines(fields.get("allowed_domains", "")),
+        "auto_penalty": "auto_penalty" in fields,
+        "private_warnings": "private_warnings" in fields,
+    }
+    for name in ("flag_at", "flood_limit", "mention_limit", "newcomer_hours"):
+        if fields.get(name, "").strip():
+            settings[name] = fields[name].strip()
+    text = fields.get("rules_text", "")
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).begin() as connection:
+        group_id, name = _scope(connection, workspace_id, scope)
+        try:
+            if group_id is not None:
+                # A group's form shows the merged lists: store only what the group adds to the workspace's.
+                base = service.rules_for(connection, workspace_id, None).settings
+                settings["blocked_keywords"] = [
+                    k for k in settings["blocked_keywords"] if k not in base.blocked_keywords
+                ]
+                settings["allowed_domains"] = [
+                    d for d in settings["allowed_domains"] if d not in base.allowed_domains
+                ]
+            service.update_rules(connection, workspace_id, group_id, text, settings, _actor(viewer), utcnow())
+        except ModerationError as exc:
+            return _rules_response(
+                request, viewer, scope, name, text, settings, group_id is not None, error=str(exc)
+            )
+    return RedirectResponse(f"/moderation/rules/{scope}?saved=1", status_code=303)
+
+
+@router.get("/api/moderation/rules/{scope}")
+def rules_api(request: Request, viewer: CurrentViewer, scope: str) -> dict[str, Any]:
+    with engine_of(request).connect() as connection:
+        group_id, name = _scope(connection, viewer.workspace.workspace_id, scope)
+        rules = service.rules_for(connection, viewer.workspace.workspace_id, group_id)
+    return {
+        "scope": scope,
+        "name": name,
+        "own": rules.own,
+        "rules_text": rules.rules_text,
+        "settings": rules.settings.as_json(),
+    }
+
+
+@router.put("/api/moderation/rules/{scope}")
+def rules_put_api(
+    request: Request, viewer: ApiEditor, scope: str, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    settings = body.get("settings", {})
+    if not isinstance(settings, dict):
+        raise HTTPException(422, "settings: an object")
+    with engine_of(request).begin() as connection:
+        group_id, name = _scope(connection, viewer.workspace.workspace_id, scope)
+        try:
+            rules = service.update_rules(
+                connection,
+                viewer.workspace.workspace_id,
+                group_id,
+                str(body.get("rules_text", "")),
+                settings,
+                _actor(viewer),
+                utcnow(),
+            )
+        except ModerationError as exc:
+            raise _fail(exc) from None
+    return {
+        "scope": scope,
+        "name": name,
+        "own": rules.own,
+        "rules_text": rules.rules_text,
+        "settings": rules.settings.as_json(),
+    }
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+# --- a member's penalties ----------------------------------------------------------------------------
+
+
+def _member_penalties(connection: Connection, workspace_id: int, member_id: int) -> service.Standing:
+    try:
+        return service.member_standing(connection, workspace_id, member_id, utcnow())
+    except NotFound:
+        raise HTTPException(404, "No such member in this workspace.") from None
+
+
+@router.get("/members/{member_id}/penalties", response_class=HTMLResponse, include_in_schema=False)
+def member_penalties(request: Request, viewer: CurrentViewer, member_id: int) -> HTMLResponse:
+    """A fragment for the member page: the ladder step, active penalties and the history with cases."""
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        standing = _member_penalties(connection, workspace_id, member_id)
+        case_list = store.cases(connection, workspace_id, member_id=member_id)
+        zone = _zone(connection, workspace_id)
+    context = {"user": viewer, "standing": standing, "cases": case_list, "zone": zone, "member_id": member_id}
+    return page(request, "moderation/_penalties.html", context)
+
+
+@router.get("/api/moderation/members/{member_id}/penalties")
+def member_penalties_api(request: Request, viewer: CurrentViewer, member_id: int) -> dict[str, Any]:
+    with engine_of(request).connect() as connection:
+        standing = _member_penalties(connection, viewer.workspace.workspace_id, member_id)
+    return {
+        "member_id": member_id,
+        "step": standing.step,
+        "next_penalty": standing.next_penalty,
+        "blacklisted": standing.blacklisted,
+        "penalties": [_penalty_json(p) for p in standing.history],
+    }
+
+
+# --- recommended actions ----------------------------------------------------------------------------
+
+
+def _action_rows(connection: Connection, workspace_id: int, state: str) -> list[dict[str, Any]]:
+    query = (
+        select(actions, groups.c.name.label("group_name"), members.c.display_name)
+        .outerjoin(groups, groups.c.id == actions.c.group_id)
+        .outerjoin(members, members.c.id == actions.c.member_id)
+        .where(actions.c.workspace_id == workspace_id)
+    )
+    if state != "all":
+        query = query.where(actions.c.state == state)
+    return [dict(r) for r in connection.execute(query.order_by(actions.c.id.desc()).limit(300)).mappings()]
+
+
+@router.get("/moderation/actions", response_class=HTMLResponse, include_in_schema=False)
+def actions_page(request: Request, viewer: CurrentViewer, state: str = "recommended") -> HTMLResponse:
+    chosen = state if state in ACTION_STATES else "recommended"
+    with engine_of(request).connect() as connection:
+        rows = _action_rows(connection, viewer.workspace.workspace_id, chosen)
+        zone = _zone(connection, viewer.workspace.workspace_id)
+    context = {"user": viewer, "items": rows, "state": chosen, "states": ACTION_STATES, "zone": zone}
+    return page(request, "moderation/actions.html", context)
+
+
+@router.post("/moderation/actions/{action_id}/mark", include_in_schema=False, response_model=None)
+def mark_action(
+    request: Request,
+    viewer: FormEditor,
+    action_id: int,
+    state: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    if state not in ("done", "failed"):
+        raise HTTPException(400, "Mark a recommendation done or failed.")
+    with engine_of(request).begin() as connection:
+        try:
+            mark_recommendation(
+                connection,
+                viewer.workspace.workspace_id,
+                action_id,
+                ActionState(state),
+                _actor(viewer),
+                note.strip(),
+            )
+        except ActionError as exc:
+            raise HTTPException(404 if str(exc).startswith("no action") else 400, str(exc)) from None
+    return RedirectResponse("/moderation/actions", status_code=303)
+
+
+@router.get("/api/moderation/actions")
+def actions_api(request: Request, viewer: CurrentViewer, state: str = "recommended") -> list[dict[str, Any]]:
+    if state not in ACTION_STATES:
+        raise HTTPException(422, f"state: one of {', '.join(ACTION_STATES)}")
+    with engine_of(request).connect() as connection:
+        rows = _action_rows(connection, viewer.workspace.workspace_id, state)
+    return [
+        {k: r[k] for k in ("id", "kind", "group_id", "group_name", "member_id", "display_name", "parameters",
+                           "reason", "requested_by", "via", "state", "error", "created_us")}
+        for r in rows
+    ]  # fmt: skip
+
+
+# --- the member-facing appeal page -------------------------------------------------------------------
+
+
+class RateLimiter:
+    """At most `limit` events per key within `window` seconds (per process: a bound against guessing and
+    flooding, not an accounting; several workers each keep their own)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._hits: dict[str, deque[float]] = {}
+
+    def allow(self, key: str, now: float | None = None) -> bool:
+        moment = time.monotonic() if now is None else now
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= moment - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(moment)
+        if len(self._hits) > 50_000:  # forget idle keys so memory stays bounded
+            for stale in [k for k, v in self._hits.items() if not v or v[-1] <= moment - self.window][
+                :10_000
+            ]:
+                del self._hits[stale]
+        return True
+
+    def clear(self) -> None:
+        self._hits.clear()
+
+
+BAD_LINKS = RateLimiter(limit=20, window=600)  # wrong tokens per address: guessing stops here
+SUBMISSIONS = RateLimiter(limit=10, window=3600)  # appeal posts per address
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _public_appeal(connection: Connection, request: Request, token: str) -> dict[str, Any]:
+    appeal = store.appeal_by_token(connection, token) if 16 <= len(token) <= 64 else None
+    if appeal is None:
+        if not BAD_LINKS.allow(_client(request)):
+            raise HTTPException(429, "Too many attempts; please try again in a few minutes.")
+        raise HTTPException(404, "This appeal link is not valid. Please use the link you received.")
+    case = store.case_row(connection, appeal.workspace_id, appeal.case_id)
+    assert case is not None
+    penalties = [
+        p
+        for p in store.penalty_history(connection, appeal.workspace_id, appeal.member_id)
+        if p.case_id == case.id
+    ]
+    # What the member may see: their own flagged messages, the categories and the penalty. Not shown:
+    # scores, classifier features, reviewers' names and notes, anything about other accounts.
+    evidence = [
+        {"group": e.group_name, "ts_us": e.ts_us, "text": e.text, "categories": e.categories}
+        for e in store.case_evidence(connection, case.id)
+    ]
+    return {
+        "appeal": appeal,
+        "case": case,
+        "evidence": evidence,
+        "penalties": penalties,
+        "zone": _zone(connection, appeal.workspace_id),
+        "user": None,
+        "token": token,
+    }
+
+
+@router.get("/appeal/{token}", response_class=HTMLResponse, include_in_schema=False)
+def appeal_form(request: Request, token: str) -> HTMLResponse:
+    with engine_of(request).connect() as connection:
+        context = _public_appeal(connection, request, token)
+    return page(request, "moderation/appeal.html", {**context, "error": None, "statement": ""})
+
+
+@router.post("/appeal/{token}", response_class=HTMLResponse, include_in_schema=False)
+def appeal_submit(
+    request: Request,
+    token: str,
+    statement: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    if not SUBMISSIONS.allow(_client(request)):
+        raise HTTPException(429, "Too many attempts; please try again later.")
+    with engine_of(request).begin() as connection:
+        context = _public_appeal(connection, request, token)
+        if not csrf_ok(request, csrf_token):
+            error = "The form expired; please reload the page and try again."
+            return page(
+                request, "moderation/appeal.html", {**context, "error": error, "statement": statement}, 400
+            )
+        try:
+            service.file_appeal(connection, token, statement, utcnow())
+        except ModerationError as exc:
+            return page(
+                request, "moderation/appeal.html", {**context, "error": str(exc), "statement": statement}, 400
+            )
+        context = _public_appeal(connection, request, token)
+    return page(
+        request, "moderation/appeal.html", {**context, "error": None, "statement": "", "received": True}
+    )
+
+
+@router.get("/api/moderation/flagged-counts")
+def flagged_counts_api(request: Request, viewer: CurrentViewer, start_us: int, end_us: int) -> JSONResponse:
+    """Flagged messages per group in [start_us, end_us): the input of spam-burst alerts."""
+    if end_us <= start_us:
+        raise HTTPException(422, "end_us must be after start_us")
+    with engine_of(request).connect() as connection:
+        counts = service.flagged_counts(connection, viewer.workspace.workspace_id, start_us, end_us)
+    return JSONResponse({str(k): v for k, v in counts.items()})
+
+
+# Chinese labels of these pages, added to the console's catalogue (English text is the key).
+i18n.ZH.update(
+    {
+        "Moderation": "群管",
+        "Review queue": "审核队列",
+        "Pending": "待审核",
+        "Confirmed": "已确认",
+        "Overturned": "已推翻",
+        "Case": "案件",
+        "Member": "成员",
+        "Categories": "类别",
+        "Summary": "摘要",
+        "Opened": "创建时间",
+        "Confirm": "确认违规",
+        "Overturn": "推翻",
+        "Reason": "理由",
+        "Evidence": "证据",
+        "Score": "分数",
+        "Findings": "命中规则",
+        "Classifier": "分类器",
+        "Penalties": "处罚",
+        "Penalty history": "处罚记录",
+        "Appeal": "申诉",
+        "Appeals": "申诉",
+        "Filed": "已提交",
+        "Open": "未提交",
+        "Upheld": "已支持",
+        "Rejected": "已驳回",
+        "Uphold": "支持申诉",
+        "Reject": "驳回",
+        "Statement": "陈述",
+        "Decision": "决定",
+        "Rules": "群规",
+        "Rules text": "群规文本",
+        "Detectors": "检测规则",
+        "Blocked keywords": "屏蔽词",
+        "Allowed domains": "允许的域名",
+        "Flag at score": "标记阈值",
+        "Flood limit": "刷屏上限",
+        "Mention limit": "@人数上限",
+        "Newcomer hours": "新人时长（小时）",
+        "Penalise automatically": "自动处罚",
+        "Warn privately": "私下警告",
+        "Save": "保存",
+        "Saved.": "已保存。",
+        "Actions": "操作",
+        "Recommended": "待人工执行",
+        "Done": "已完成",
+        "Failed": "失败",
+        "Mark done": "标记完成",
+        "Mark failed": "标记失败",
+        "Audit log": "审计日志",
+        "Nothing here.": "暂无内容。",
+        "Your appeal": "你的申诉",
+        "Send appeal": "提交申诉",
+        "Your appeal has been received.": "申诉已收到。",
+        "Ladder step": "处罚阶梯",
+        "Blacklisted": "已拉黑",
+        "Next offence": "再次违规",
+        "Workspace defaults": "工作区默认",
+        "Own rules": "独立群规",
+        "Edit": "编辑",
+        "All": "全部",
+    }
+)
