@@ -4,6 +4,7 @@ probability `qunops report` shows for a stored group."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -71,8 +72,9 @@ def group_id(engine: Engine, group: GroupRef) -> int:
     ],
 )
 def test_the_label_is_death_within_14_local_days_after_the_as_of_date(
-    engine: Engine, workspace: int, next_message: datetime, dead: int
+    sqlite_engine: Engine, next_message: datetime, dead: int
 ) -> None:
+    engine, workspace = sqlite_engine, _workspace(sqlite_engine)
     group = GroupRef(Platform.QQ, "label", "Label")
     store(
         engine,
@@ -188,10 +190,17 @@ def test_features_use_only_data_up_to_the_as_of_date(sqlite_engine: Engine) -> N
 # ------------------------------------------------------------------------------------------- quality
 
 
+@dataclass
+class Simulated:
+    engine: Engine
+    workspace: int
+    features: np.ndarray
+    labels: np.ndarray
+    keys: list[forecast.ExampleKey]
+
+
 @pytest.fixture(scope="module")
-def simulated_examples(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[np.ndarray, np.ndarray, list[forecast.ExampleKey]]]:
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulated]:
     config = SimulationConfig(seed=13, groups=60, days=90, scale=0.15)
     engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('sim') / 'sim.db'}")
     upgrade(engine)
@@ -206,16 +215,17 @@ def simulated_examples(
     fill_rollups(engine)
     start = config.end - timedelta(days=config.days - 1)
     with engine.connect() as connection:
-        yield forecast.build_examples(
+        examples = forecast.build_examples(
             connection, workspace, [start + timedelta(days=n) for n in range(config.days)]
         )
+    yield Simulated(engine, workspace, *examples)
     engine.dispose()
 
 
 def test_the_backtest_on_a_simulated_community_beats_silent_3_days(
-    simulated_examples: tuple[np.ndarray, np.ndarray, list[forecast.ExampleKey]],
+    simulated: Simulated,
 ) -> None:
-    features, labels, keys = simulated_examples
+    features, labels, keys = simulated.features, simulated.labels, simulated.keys
     assert labels.sum() >= 30
     result = forecast.backtest(features, labels, keys)
     assert len(result.folds) >= 2
@@ -231,9 +241,9 @@ def test_the_backtest_on_a_simulated_community_beats_silent_3_days(
 
 
 def test_the_default_model_ranks_an_unseen_simulated_community_better_than_the_rule(
-    simulated_examples: tuple[np.ndarray, np.ndarray, list[forecast.ExampleKey]],
+    simulated: Simulated,
 ) -> None:
-    features, labels, _ = simulated_examples
+    features, labels = simulated.features, simulated.labels
     scores = forecast.evaluate(forecast.default_model(), features, labels)
     assert scores["auc_model"] is not None and scores["auc_baseline"] is not None
     assert scores["auc_model"] >= 0.85 and scores["auc_model"] > scores["auc_baseline"]
@@ -241,11 +251,20 @@ def test_the_default_model_ranks_an_unseen_simulated_community_better_than_the_r
     assert scores["brier_model"] < scores["brier_baseline"]
 
 
+def test_a_workspace_trains_its_own_model_on_every_observed_day(simulated: Simulated) -> None:
+    with simulated.engine.connect() as connection:
+        own = forecast.train_for_workspace(connection, simulated.workspace)
+    assert own.trained_on["examples"] == len(simulated.labels)
+    assert own.trained_on["positives"] == int(simulated.labels.sum())
+    scores = forecast.evaluate(own, simulated.features, simulated.labels)
+    assert scores["auc_model"] is not None and scores["auc_model"] > 0.95  # in-sample: a sanity check
+
+
 def test_boosting_is_one_argument_away(
-    simulated_examples: tuple[np.ndarray, np.ndarray, list[forecast.ExampleKey]],
+    simulated: Simulated,
 ) -> None:
-    features, labels, _ = simulated_examples
-    model = forecast.train_forecaster(features, labels, kind="boosting")
+    features, labels = simulated.features, simulated.labels
+    model = forecast.train_forecaster(features[::4], labels[::4], kind="boosting")
     assert model.predict(features[:5]).shape == (5,)
     with pytest.raises(ValueError, match="unknown forecaster kind"):
         forecast.train_forecaster(features, labels, kind="oracle")

@@ -3,7 +3,8 @@
 A group is *dead* after 14 days without a member message (product.md). This module forecasts that from
 the group's recent rollups, so an operator can act while a dying group can still be saved.
 
-- **Examples** are (group, as-of date) pairs built from `group_days` and `memberships` alone. Features use
+- **Examples** are (group, as-of date) pairs built from the rollups (`group_days`), with member counts
+  replayed from join and leave events (see `_member_spans`), never from raw text. Features use
   only what was known at the end of the as-of date (trailing windows end with it, silence is taken at
   its midnight); the label is 1 when the group has no member message in the 14 days after it,
   (as_of, as_of + 14]. Examples are kept only where that label is observed (the workspace's data reach
@@ -18,8 +19,13 @@ the group's recent rollups, so an operator can act while a dying group can still
 - **Default model**: where no trained model is stored, `default_model()` uses coefficients fitted on the
   simulator's communities by `bench/forecast/default_model.py` and written into `DEFAULT_COEFFICIENTS`
   below (a few dozen numbers: reviewable, reproducible with that script, no pickle to trust).
-- **Stored model**: `ForecastModel.save` writes a joblib file with a format version; for a SQLite store
-  `forecast_dead_14d` looks for one beside the database file (`<db>.forecast.joblib`).
+  Group-type weights are zero in it: the simulator deals fates regardless of type.
+- **Stored model**: `train_for_workspace` fits one on a workspace's own history; `ForecastModel.save`
+  writes it as a joblib file with a format version, and for a SQLite store `forecast_dead_14d` looks for
+  one beside the database file (`<db>.forecast.joblib`).
+
+The simulator plants deaths as steady declines with joins drying up a week before the end, so scores on
+it (AUC about 0.99) are an upper bound; real histories with deaths in them are what to backtest on.
 """
 
 from __future__ import annotations
@@ -202,14 +208,30 @@ def train_forecaster(
     )
 
 
+def train_for_workspace(connection: Connection, workspace_id: int, kind: str = "logistic") -> ForecastModel:
+    """Fit a forecaster on every as-of date of a workspace's history whose 14 days ahead are observed."""
+    histories = load_histories(connection, workspace_id)
+    if not histories:
+        raise ValueError("the workspace has no rollups to learn from")
+    first = min(h.first_day for h in histories)
+    last = max(h.last_day for h in histories) - timedelta(days=HORIZON_DAYS)
+    dates = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    features, labels, keys = build_examples(connection, workspace_id, dates)
+    model = train_forecaster(features, labels, kind)
+    model.trained_on["source"] = f"workspace {workspace_id}, {len({k[0] for k in keys})} groups"
+    model.trained_on["as_of"] = [dates[0].isoformat(), dates[-1].isoformat()] if dates else []
+    return model
+
+
 def forecast_dead_14d(
     connection: Connection, group_id: int, as_of: date, model: ForecastModel | None = None
 ) -> float | None:
     """Probability that the group has no member message in the 14 days after `as_of`.
 
     None when the group has no rollups up to `as_of`, or is a temporary group whose planned end comes
-    within the horizon (it completes; death does not apply). Uses `model`, else the model stored beside
-    a SQLite database, else `default_model()`.
+    within the horizon (it completes; death does not apply). For a group already dead it is the chance
+    that it stays silent. Uses `model`, else the model stored beside a SQLite database, else
+    `default_model()`.
     """
     found = connection.execute(select(groups.c.workspace_id).where(groups.c.id == group_id)).scalar()
     if found is None:
