@@ -159,6 +159,7 @@ def test_a_group_page_draws_its_charts_with_data(base: str, page: Any, tmp_path:
     assert sum(v for v in chart_series(page, "activity")[0] if v) > 0
     assert page.locator("#members tbody tr").count() > 10
     assert page.locator(".checks li").count() >= 1
+    page.wait_for_selector("#topics ul.topics li")  # topics arrive after the page (HTMX)
     page.wait_for_timeout(300)  # let the canvas charts finish painting for the screenshot
     save_screenshot(page, "group", tmp_path)
 

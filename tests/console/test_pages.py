@@ -362,6 +362,7 @@ def test_the_api_is_in_the_openapi_schema(console: Console, client_as: Client) -
         "/api/me",
         "/api/groups",
         "/api/groups/{group_id}",
+        "/api/groups/{group_id}/topics",
         "/api/members/{member_id}",
         "/api/alerts",
         "/api/alerts/{key}/acknowledge",
@@ -393,3 +394,25 @@ def test_a_member_penalties_show_with_their_reason(console: Console, client_as: 
     assert "repeated &lt;b&gt;ads&lt;/b&gt; for a loan app" in page.text and "None recorded." not in page.text
     data = client.get(f"/api/members/{punished}").json()
     assert [(p["kind"], p["step"]) for p in data["penalties"]] == [("warning", 1)]
+
+
+def test_topics_load_after_the_group_page_and_stay_in_the_workspace(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    page = client.get(f"/groups/{console.group_id}?as_of={console.as_of}")
+    assert f'hx-get="/groups/{console.group_id}/topics' in page.text  # fetched once the page shows
+    fragment = client.get(
+        f"/groups/{console.group_id}/topics?as_of={console.as_of}", headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    terms = client.get(f"/api/groups/{console.group_id}/topics?as_of={console.as_of}").json()
+    assert all({"term", "score", "count"} <= set(t) for t in terms)
+    assert client.get(f"/groups/{console.foreign_group_id}/topics").status_code == 404
+    assert client.get(f"/api/groups/{console.foreign_group_id}/topics").status_code == 404
+
+
+def test_the_alerts_inbox_pages_through_many_alerts(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    past_the_end = client.get(f"/alerts?show=all&as_of={console.as_of}&page=99")
+    assert past_the_end.status_code == 200 and "data-alert-key" in past_the_end.text

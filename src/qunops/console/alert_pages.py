@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
@@ -20,6 +21,7 @@ from qunops.core.time import utcnow
 router = APIRouter(include_in_schema=False)
 
 STATUSES = ("open", "snoozed", "acknowledged", "all")
+PER_PAGE = 50
 
 
 def inbox(connection: Connection, workspace_id: int, as_of: date, status: str) -> list[AlertItem]:
@@ -42,7 +44,11 @@ def checked_group(connection: Connection, workspace_id: int, key: str) -> int:
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(
-    request: Request, viewer: CurrentViewer, show: str = "open", as_of: date | None = None
+    request: Request,
+    viewer: CurrentViewer,
+    show: str = "open",
+    as_of: date | None = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     status = show if show in STATUSES else "open"
     workspace_id = viewer.workspace.workspace_id
@@ -50,11 +56,22 @@ def alerts(
         day = as_of or local_today(connection, workspace_id)
         items = inbox(connection, workspace_id, day, status)
         context = _row_context(connection, viewer, day)
-    counts = {"total": len(items)}
+    pages = max(1, math.ceil(len(items) / PER_PAGE))
+    number = min(page_number, pages)
+    params = {"show": status, "as_of": as_of.isoformat() if as_of else ""}
     return page(
         request,
         "alerts.html",
-        {**context, "items": items[:500], "show": status, "statuses": STATUSES, "counts": counts},
+        {
+            **context,
+            "items": items[(number - 1) * PER_PAGE : number * PER_PAGE],
+            "total": len(items),
+            "page_number": number,
+            "pages": pages,
+            "params": params,
+            "show": status,
+            "statuses": STATUSES,
+        },
     )
 
 

@@ -15,10 +15,19 @@ from pydantic import BaseModel, Field
 from qunops.console import queries
 from qunops.console.alert_pages import STATUSES, checked_group, inbox
 from qunops.console.auth import ApiEditor, CurrentViewer, engine_of
-from qunops.console.data import SORTS, AlertItem, GroupLine, OverviewQuery, group_page, local_today, overview
+from qunops.console.data import (
+    SORTS,
+    AlertItem,
+    GroupLine,
+    OverviewQuery,
+    group_page,
+    local_today,
+    overview,
+    topics_of,
+)
 from qunops.console.group_pages import member_context
 from qunops.console.security import csrf_token
-from qunops.console.state import ConsoleError, change_alert, import_job
+from qunops.console.state import ConsoleError, change_alert, import_job, workspace_thresholds
 from qunops.core.time import from_us_or_none, utcnow
 
 router = APIRouter(tags=["api"])
@@ -107,7 +116,12 @@ class GroupDetailOut(BaseModel):
         "joins, leaves, WAD), the weekday × hour heatmap, role pyramid and counts, newcomer activation, "
         "members with roles and last activity, role checks and suggestions."
     )
-    topics: list[dict[str, Any]]
+
+
+class TopicOut(BaseModel):
+    term: str
+    score: float
+    count: int = Field(description="Member messages in the window that contain the term.")
 
 
 class MembershipOut(BaseModel):
@@ -220,8 +234,21 @@ def group_detail(
         group=_group_out(line),
         registry=registry,
         detail=view.detail.as_json(),
-        topics=[{"term": t.term, "score": round(t.score, 4), "count": t.count} for t in view.topics],
     )
+
+
+@router.get("/groups/{group_id}/topics")
+def group_topics(
+    request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None
+) -> list[TopicOut]:
+    """The group's top keywords and phrases over the last 30 days (reads message text: about a second)."""
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        if queries.group_row(connection, workspace_id, group_id) is None:
+            raise HTTPException(404, "No such group in this workspace.")
+        day = as_of or local_today(connection, workspace_id)
+        found = topics_of(connection, group_id, day, workspace_thresholds(connection, workspace_id))
+    return [TopicOut(term=t.term, score=round(t.score, 4), count=t.count) for t in found]
 
 
 @router.get("/members/{member_id}")

@@ -380,7 +380,7 @@ class GroupPage:
 
 
 def group_page(
-    connection: Connection, workspace_id: int, group_id: int, as_of: date, with_topics: bool = True
+    connection: Connection, workspace_id: int, group_id: int, as_of: date, with_topics: bool = False
 ) -> GroupPage | None:
     """Everything the group page shows, or None when the group is not in the workspace."""
     registry = queries.group_row(connection, workspace_id, group_id)
@@ -391,8 +391,7 @@ def group_page(
     if detail is None:
         return None
     states = alert_states_of(connection, workspace_id)
-    window = as_of - timedelta(days=thresholds.speaker_window_days - 1)
-    topics = group_topics(connection, group_id, window, as_of, k=12) if with_topics else []
+    topics = topics_of(connection, group_id, as_of, thresholds) if with_topics else []
     return GroupPage(
         registry=registry,
         detail=detail,
@@ -400,6 +399,13 @@ def group_page(
         topics=topics,
         charts=group_charts(detail),
     )
+
+
+def topics_of(connection: Connection, group_id: int, as_of: date, thresholds: Thresholds) -> list[Topic]:
+    """The group's topics over the speaker window. They read message text (about a second), so pages
+    load them after the rest (HTMX) and the API has them at their own address."""
+    window = as_of - timedelta(days=thresholds.speaker_window_days - 1)
+    return group_topics(connection, group_id, window, as_of, k=12)
 
 
 def group_charts(detail: GroupDetail) -> dict[str, Any]:

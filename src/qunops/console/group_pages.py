@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from qunops.analytics.groups import group_summaries
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormEditor, engine_of
-from qunops.console.data import MEMBER_ROWS, forget_summaries, group_page, local_today
-from qunops.console.render import page
+from qunops.console.data import MEMBER_ROWS, forget_summaries, group_page, local_today, topics_of
+from qunops.console.render import is_htmx, page
 from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
 from qunops.core.registry import DurationKind, EntryThreshold, ExtendedResource, GroupProfile, GroupType
@@ -30,6 +30,20 @@ def group(
     request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None, saved: bool = False
 ) -> HTMLResponse:
     return _group_response(request, viewer, group_id, as_of, saved=saved)
+
+
+@router.get("/groups/{group_id}/topics", response_class=HTMLResponse)
+def topics(request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None) -> HTMLResponse:
+    """The group's topics: an HTMX fragment of the group page, or a page of its own without JavaScript."""
+    workspace_id = viewer.workspace.workspace_id
+    with engine_of(request).connect() as connection:
+        row = queries.group_row(connection, workspace_id, group_id)
+        if row is None:
+            raise HTTPException(404, "No such group in this workspace.")
+        day = as_of or local_today(connection, workspace_id)
+        found = topics_of(connection, group_id, day, workspace_thresholds(connection, workspace_id))
+    context = {"user": viewer, "topics": found, "g": row, "as_of": day}
+    return page(request, "_topics.html" if is_htmx(request) else "topics.html", context)
 
 
 @router.post("/groups/{group_id}/registry", response_model=None)
