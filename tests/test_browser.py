@@ -261,3 +261,19 @@ def test_switching_to_chinese_shows_chinese_labels(base: str, page: Any) -> None
     page.click("#lang-en")
     page.wait_for_selector("html[lang=en]")
     assert page.locator("nav a").first.inner_text() == "Overview"
+
+
+def test_an_admin_sees_a_clear_error_for_a_bad_threshold_and_adds_a_user(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    page.click("nav a[href='/settings']")
+    page.fill("input[name=silence_alert_hours]", "twelve")
+    page.click("#workspace button[type=submit]")
+    error = page.locator("#err-silence_alert_hours")
+    assert error.inner_text() == "a whole number"
+    assert page.locator("input[name=silence_alert_hours]").get_attribute("aria-invalid") == "true"
+    page.fill("#add-user input[name=username]", "helper")
+    page.fill("#add-user input[name=password]", "helper password")
+    page.select_option("#add-user select[name=role]", "operator")
+    page.click("#add-user button[type=submit]")
+    page.wait_for_selector("tr[data-user=helper]")
+    assert page.locator("tr[data-user=helper] select[name=role]").input_value() == "operator"

@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,10 +33,11 @@ from qunops.analytics.topics import Topic, group_topics
 from qunops.console import queries
 from qunops.console.state import AlertState, alert_states_of, workspace_thresholds
 from qunops.core.thresholds import Thresholds
-from qunops.core.time import from_us_or_none, utcnow
+from qunops.core.time import utcnow
 from qunops.store.schema import fill_state, groups, workspaces
 
-SORTS = {
+# The overview's sort keys; "alerts" (the default) puts the groups whose open alerts are worst first.
+SORTS: dict[str, Callable[[GroupLine], Any]] = {
     "name": lambda r: r.summary.name.lower(),
     "platform": lambda r: r.summary.platform,
     "type": lambda r: r.summary.group_type,
@@ -47,7 +48,7 @@ SORTS = {
     "members": lambda r: r.summary.members,
     "speakers": lambda r: r.summary.speaker_ratio,
     "silence": lambda r: math.inf if r.summary.silence_hours is None else r.summary.silence_hours,
-    "alerts": lambda r: (max((a.severity for a in r.alerts), default=0), len(r.alerts)),
+    "alerts": lambda r: (max((a.severity for a in r.open_alerts), default=0), len(r.open_alerts)),
 }
 PAGE_SIZES = (25, 50, 100, 200)
 SUMMARY_TTL_S = 60.0
@@ -423,6 +424,3 @@ def group_charts(detail: GroupDetail) -> dict[str, Any]:
         "pyramid": [[tier, detail.pyramid.get(tier, 0)] for tier in PYRAMID],
     }
 
-
-def when(us: int | None) -> datetime | None:
-    return from_us_or_none(us)
