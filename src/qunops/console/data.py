@@ -423,4 +423,3 @@ def group_charts(detail: GroupDetail) -> dict[str, Any]:
         "heatmap_max": max((max(row) for row in heat), default=0),
         "pyramid": [[tier, detail.pyramid.get(tier, 0)] for tier in PYRAMID],
     }
-

@@ -48,6 +48,7 @@
   var builders = {
     activity: function (d) {
       var c = d.charts, o = base(c.days);
+      o.grid.right = 36;  // room for the speakers axis on the right
       o.yAxis = [{ type: "value", min: 0, axisLabel: { color: MUTED } }, { type: "value", min: 0, axisLabel: { color: MUTED } }];
       o.series = [
         { name: d.labels.messages, type: "bar", data: c.messages, itemStyle: { color: ACCENT } },
