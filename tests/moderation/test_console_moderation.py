@@ -156,6 +156,16 @@ def test_viewers_read_but_cannot_act(client: TestClient, cases: dict[str, int]) 
         f"/api/moderation/cases/{cases['pending']}/review", json=form, headers={"X-CSRF-Token": token}
     )
     assert api.status_code == 403
+    decide_api = client.post(
+        "/api/moderation/appeals/1/decide",
+        json={"decision": "uphold", "reason": "x"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert decide_api.status_code == 403
+    assert (
+        client.post("/moderation/actions/1/mark", data={"state": "done", "csrf_token": token}).status_code
+        == 403
+    )
     assert client.get(f"/api/moderation/cases/{cases['pending']}").json()["state"] == "pending"
 
 

@@ -24,6 +24,7 @@ from qunops.console import (
     api,
     group_pages,
     import_pages,
+    moderation_pages,
     pages,
     render,
     settings_pages,
@@ -44,6 +45,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (alert_pages.router, ""),
     (import_pages.router, ""),
     (settings_pages.router, ""),
+    (moderation_pages.router, ""),  # carries its own /api/moderation paths
     (api.router, "/api"),
 )
 
