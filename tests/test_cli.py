@@ -153,3 +153,10 @@ def test_a_bad_timezone_setting_names_the_variable(tmp_path: Path) -> None:
     result = qunops("groups", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "QUNOPS_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["nosuch"], ["import", "--bogus", "x"], ["report", "--as-of", "yesterday"]])
+def test_usage_errors_are_short_and_exit_2(args: list[str], tmp_path: Path) -> None:
+    result = qunops(*args, env={**os.environ}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Error" in result.stderr and "Traceback" not in result.stderr

@@ -46,12 +46,13 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors (an unknown command or option) arrive here in non-standalone mode. Typer
+        # vendors its own copy of click in recent versions, so they are recognised by their shape.
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
     if isinstance(status, int) and status:
         sys.exit(status)
@@ -285,10 +286,14 @@ def demo(
 def _register_capability_commands() -> None:
     """Commands whose code lives with their capability (imported here, at the edge)."""
     from qunops.analytics.cli import report_command
+    from qunops.moderation.commands import moderate_command
 
     app.command("report", help="Health, stages, roles and alerts of every group, as of a date.")(
         report_command
     )
+    app.command(
+        "moderate", help="Judge imported messages by the workspace's rules; --dry-run stores nothing."
+    )(moderate_command)
 
 
 _register_capability_commands()
