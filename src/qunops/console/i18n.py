@@ -133,7 +133,10 @@ ZH: dict[str, str] = {
     "Last message": "最近消息",
     # Alerts.
     "Alerts inbox": "提醒收件箱",
-    "Open": "待处理",
+    "alert|Open": "待处理",
+    "alert|Snoozed": "已暂缓",
+    "alert|Acknowledged": "已确认",
+    "alert|All": "全部",
     "Acknowledged": "已确认",
     "Snoozed": "已暂缓",
     "Acknowledge": "确认",
@@ -236,7 +239,12 @@ def language_of(request: Request) -> str:
 
 
 def translate(language: str, text: str, **values: Any) -> str:
-    message = ZH.get(text, text) if language == "zh" else text
+    """`text` in the language. A key "context|Label" shows "Label" in English and has its own Chinese
+    entry, for a label whose translation depends on where it stands (an *open* alert, an *open* appeal)."""
+    _, bar, english = text.partition("|")
+    if not bar:
+        english = text
+    message = ZH.get(text, ZH.get(english, english)) if language == "zh" else english
     return message.format(**values) if values else message
 
 
