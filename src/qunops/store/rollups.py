@@ -20,13 +20,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
 from qunops.store.schema import (
+    LIFECYCLE_WHERE,
     events,
     fill_state,
     group_days,
@@ -67,9 +68,11 @@ def fill_rollups(
                 break
             upto = min(newest, done + chunk_events)
             days_by_group = _touched_days(connection, done, upto)
+            members_by_group = _touched_members(connection, done, upto)
+            operators_and_bots = _account_kinds(connection)
             for group_id, days in days_by_group.items():
-                _recompute_days(connection, group_id, sorted(days), thresholds)
-                _rebuild_memberships(connection, group_id)
+                _recompute_days(connection, group_id, sorted(days), thresholds, operators_and_bots)
+                _rebuild_memberships(connection, group_id, members_by_group.get(group_id, set()))
                 report.days += len(days)
             touched_groups.update(days_by_group)
             report.events += upto - done
@@ -151,7 +154,13 @@ def _touched_days(connection: Connection, after: int, upto: int) -> dict[int, se
     return touched
 
 
-def _recompute_days(connection: Connection, group_id: int, days: list[date], thresholds: Thresholds) -> None:
+def _recompute_days(
+    connection: Connection,
+    group_id: int,
+    days: list[date],
+    thresholds: Thresholds,
+    kinds: dict[int, AccountKind],
+) -> None:
     zone = group_zone(connection, group_id)
     lookahead = max(thresholds.answer_window_s, thresholds.red_packet_claim_window_s) * 1_000_000
     lookbehind = thresholds.red_packet_claim_window_s * 1_000_000
@@ -161,7 +170,6 @@ def _recompute_days(connection: Connection, group_id: int, days: list[date], thr
     times = [e.ts_us for e in loaded]
     packets = [e for e in loaded if e.kind in _PACKET_KINDS]
     packet_times = [e.ts_us for e in packets]
-    kinds = _account_kinds(connection, group_id)
     joins = _join_days(connection, group_id, zone)
     reply_authors = _reply_authors(connection, group_id, loaded)
     hours: dict[int, int] = {}
@@ -289,14 +297,14 @@ def _load_events(connection: Connection, group_id: int, start: int, end: int) ->
 
 
 _PACKET_KINDS = frozenset({EventKind.RED_PACKET_SENT, EventKind.RED_PACKET_CLAIMED})
+LIFECYCLE_KINDS = (EventKind.JOIN, EventKind.LEAVE, EventKind.REMOVAL, EventKind.ADMIN_CHANGE)
 
 
-def _account_kinds(connection: Connection, group_id: int) -> dict[int, AccountKind]:
-    """Operator and bot accounts among the people who appear in this group (everyone else is a member)."""
-    in_group = select(events.c.member_id).where(events.c.group_id == group_id).distinct().scalar_subquery()
+def _account_kinds(connection: Connection) -> dict[int, AccountKind]:
+    """Operator and bot accounts (few); everyone else is a member."""
     rows = connection.execute(
         select(members.c.id, members.c.is_bot, members.c.is_operator).where(
-            members.c.id.in_(in_group), (members.c.is_bot.is_(True)) | (members.c.is_operator.is_(True))
+            (members.c.is_bot.is_(True)) | (members.c.is_operator.is_(True))
         )
     )
     return {row[0]: AccountKind.BOT if row[1] else AccountKind.OPERATOR for row in rows}
@@ -308,6 +316,7 @@ def _join_days(connection: Connection, group_id: int, zone: ZoneInfo) -> dict[in
         select(events.c.member_id, events.c.ts_us)
         .where(
             events.c.group_id == group_id,
+            text(LIFECYCLE_WHERE),
             events.c.kind == str(EventKind.JOIN),
             events.c.member_id.is_not(None),
         )
@@ -333,14 +342,47 @@ def _reply_authors(connection: Connection, group_id: int, loaded: list[StoredEve
     return authors
 
 
-def _rebuild_memberships(connection: Connection, group_id: int) -> None:
-    """Memberships of one group from its join, leave, removal and admin events and its messages.
+def _touched_members(connection: Connection, after: int, upto: int) -> dict[int, set[int]]:
+    """The (group, member) pairs that events (after, upto] are about: their memberships need rebuilding."""
+    touched: dict[int, set[int]] = defaultdict(set)
+    rows = connection.execute(
+        select(events.c.group_id, events.c.member_id)
+        .where(events.c.id > after, events.c.id <= upto, events.c.member_id.is_not(None))
+        .distinct()
+    )
+    for group_id, member_id in rows:
+        touched[group_id].add(member_id)
+    return touched
 
-    Roles an operator designated are kept across rebuilds.
+
+def _rebuild_memberships(connection: Connection, group_id: int, member_ids: set[int]) -> None:
+    """Memberships of some members of a group, from their join, leave, removal and admin events and their
+    message counts in the rollups (which the same transaction has just brought up to date).
+
+    Only the members the new events are about are rebuilt, so a daily update does not rescan a group's
+    whole history. Roles an operator designated are kept across rebuilds.
     """
+    wanted = sorted(member_ids)
+    for start in range(0, len(wanted), 500):
+        _rebuild_membership_chunk(connection, group_id, wanted[start : start + 500])
+    renamed = connection.execute(
+        select(events.c.payload)
+        .where(events.c.group_id == group_id, text(LIFECYCLE_WHERE), events.c.kind == str(EventKind.RENAME))
+        .order_by(events.c.ts_us.desc(), events.c.id.desc())
+        .limit(1)
+    ).scalar()
+    if renamed:
+        name = orjson.loads(renamed).get("name")
+        if name:
+            connection.execute(update(groups).where(groups.c.id == group_id).values(name=str(name)[:300]))
+
+
+def _rebuild_membership_chunk(connection: Connection, group_id: int, member_ids: list[int]) -> None:
     designated = dict(
         connection.execute(
-            select(memberships.c.member_id, memberships.c.roles).where(memberships.c.group_id == group_id)
+            select(memberships.c.member_id, memberships.c.roles).where(
+                memberships.c.group_id == group_id, memberships.c.member_id.in_(member_ids)
+            )
         ).all()
     )
     state: dict[int, dict[str, Any]] = {}
@@ -367,8 +409,9 @@ def _rebuild_memberships(connection: Connection, group_id: int) -> None:
         select(events.c.member_id, events.c.actor_id, events.c.kind, events.c.ts_us, events.c.payload)
         .where(
             events.c.group_id == group_id,
-            events.c.member_id.is_not(None),
-            events.c.kind.in_([EventKind.JOIN, EventKind.LEAVE, EventKind.REMOVAL, EventKind.ADMIN_CHANGE]),
+            text(LIFECYCLE_WHERE),  # exactly the partial index's condition, so that it is used
+            events.c.kind.in_([str(k) for k in LIFECYCLE_KINDS]),
+            events.c.member_id.in_(member_ids),
         )
         .order_by(events.c.ts_us, events.c.id)
     )
@@ -386,29 +429,20 @@ def _rebuild_memberships(connection: Connection, group_id: int) -> None:
         elif kind == EventKind.ADMIN_CHANGE:
             current["is_admin"] = bool(payload.get("granted", True))
     activity = connection.execute(
-        select(events.c.member_id, func.count(), func.min(events.c.ts_us), func.max(events.c.ts_us))
-        .where(
-            and_(
-                events.c.group_id == group_id,
-                events.c.kind == str(EventKind.MESSAGE),
-                events.c.member_id.is_not(None),
-            )
+        select(
+            member_days.c.member_id,
+            func.sum(member_days.c.messages),
+            func.min(member_days.c.first_message_us),
+            func.max(member_days.c.last_message_us),
         )
-        .group_by(events.c.member_id)
+        .where(member_days.c.group_id == group_id, member_days.c.member_id.in_(member_ids))
+        .group_by(member_days.c.member_id)
     )
     for member_id, count, first, last in activity:
-        current = row(member_id)
-        current.update(messages=count, first_message_us=first, last_message_us=last)
-    connection.execute(delete(memberships).where(memberships.c.group_id == group_id))
+        if count:
+            row(member_id).update(messages=int(count), first_message_us=first, last_message_us=last)
+    connection.execute(
+        delete(memberships).where(memberships.c.group_id == group_id, memberships.c.member_id.in_(member_ids))
+    )
     if state:
         connection.execute(insert(memberships), list(state.values()))
-    renamed = connection.execute(
-        select(events.c.payload)
-        .where(events.c.group_id == group_id, events.c.kind == str(EventKind.RENAME))
-        .order_by(events.c.ts_us.desc(), events.c.id.desc())
-        .limit(1)
-    ).scalar()
-    if renamed:
-        name = orjson.loads(renamed).get("name")
-        if name:
-            connection.execute(update(groups).where(groups.c.id == group_id).values(name=str(name)[:300]))

@@ -23,7 +23,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
+
+LIFECYCLE_WHERE = "kind IN ('join', 'leave', 'removal', 'admin_change', 'rename')"
 
 metadata = MetaData(
     naming_convention={
@@ -121,6 +124,16 @@ events = Table(
     Column("payload", Text, nullable=True),  # JSON: mentions, channel, red-packet details...
     UniqueConstraint("group_id", "key", name="uq_events_group_key"),
     Index("ix_events_group_ts", "group_id", "ts_us"),
+    # Joins, leaves, removals, admin changes and renames are few among messages; a partial index finds
+    # them without scanning a group's history, and costs nothing when a message is written.
+    Index(
+        "ix_events_lifecycle",
+        "group_id",
+        "member_id",
+        "ts_us",
+        sqlite_where=text(LIFECYCLE_WHERE),
+        postgresql_where=text(LIFECYCLE_WHERE),
+    ),
 )
 
 memberships = Table(
