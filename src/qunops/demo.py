@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -26,7 +28,12 @@ def build_demo(path: Path, seed: int, timezone: str, config: SimulationConfig | 
         Path(str(path) + suffix).unlink(missing_ok=True)
     engine = open_engine(f"sqlite:///{path}")
     upgrade(engine)
-    community = simulate(config or SimulationConfig(seed=seed, timezone=timezone))
+    if config is None:
+        # The simulated history ends yesterday, whenever the demo is built: the console then shows a
+        # morning with live, cooling and dead groups rather than a workspace that died long ago.
+        yesterday = datetime.now(ZoneInfo(timezone)).date() - timedelta(days=1)
+        config = SimulationConfig(seed=seed, timezone=timezone, end=yesterday)
+    community = simulate(config)
     with engine.begin() as connection:
         workspace_id = accounts.create_workspace(connection, "demo", "Demo communities", timezone)
         admin = accounts.create_user(connection, DEMO_USER, DEMO_PASSWORD)
