@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from qunops.core.events import Event
@@ -145,3 +146,76 @@ def test_rollups_are_local_days_of_the_group_timezone(engine: Engine, workspace:
         row = connection.execute(select(group_days.c.day, group_days.c.hour_counts)).one()
     assert str(row[0]) == "2024-05-02"
     assert row[1][7] == 2
+
+
+@pytest.mark.parametrize("order", ["in time order", "shuffled"])
+def test_piecewise_fills_equal_one_fill_of_everything(order: str, tmp_path: Path) -> None:
+    """Events arrive a piece at a time — each morning, or older exports after newer ones — and the rollups
+    end exactly as one big fill's. Pieces end at local midnight (answers and red-packet claims
+    that cross it) and mid-day; shuffled, joins arrive after the days they make "new"."""
+    import random
+
+    from qunops.simulate import SimulationConfig, simulate
+
+    community = simulate(SimulationConfig(seed=3, groups=5, days=30))
+    everything = sorted(community.events(), key=lambda e: e.ts)
+    first = everything[0].ts.replace(hour=0, minute=0, second=0, microsecond=0)
+    # 16:00 UTC is midnight in Asia/Shanghai; 07:00 UTC is 15:00.
+    cuts = sorted(first + timedelta(days=n, hours=h) for n in range(32) for h in (7, 16))
+    pieces: list[list[Event]] = []
+    start = 0
+    for cut in cuts:
+        end = next((i for i, e in enumerate(everything) if e.ts >= cut), len(everything))
+        pieces.append(everything[start:end])
+        start = end
+    pieces.append(everything[start:])
+    if order == "shuffled":
+        random.Random(5).shuffle(pieces)
+
+    def workspace_engine(name: str) -> Engine:
+        engine = open_engine(f"sqlite:///{tmp_path / name}")
+        upgrade(engine)
+        with engine.begin() as connection:
+            from qunops.store import accounts
+
+            accounts.create_workspace(connection, "w", "W", "Asia/Shanghai")
+        return engine
+
+    piecewise = workspace_engine("piecewise.db")
+    for piece in pieces:
+        import_events(piecewise, 1, iter(piece))
+        fill_rollups(piecewise)
+    once = workspace_engine("once.db")
+    for piece in pieces:  # the same import order, so that member and group ids agree
+        import_events(once, 1, iter(piece))
+    fill_rollups(once)
+    assert derived_state(piecewise) == derived_state(once)
+
+
+def test_an_answer_and_a_claim_after_midnight_update_the_day_before(engine: Engine, workspace: int) -> None:
+    from datetime import UTC, datetime
+
+    from qunops.core.events import EventKind
+
+    asked = datetime(2024, 5, 1, 15, 58, tzinfo=UTC)  # 23:58 in Asia/Shanghai
+    sent = Event(
+        GROUP, EventKind.RED_PACKET_SENT, asked, member=message(3, asked).member, payload={"packet_id": "p1"}
+    )
+    import_events(engine, workspace, iter([message(1, asked, "请问明天几点？"), sent]))
+    fill_rollups(engine)
+    claimed = Event(
+        GROUP,
+        EventKind.RED_PACKET_CLAIMED,
+        asked + timedelta(minutes=4),
+        member=message(2, asked).member,
+        payload={"packet_id": "p1"},
+    )
+    import_events(engine, workspace, iter([message(2, asked + timedelta(minutes=7), "十点"), claimed]))
+    fill_rollups(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(
+                group_days.c.questions, group_days.c.questions_answered, group_days.c.red_packet_first_claim_s
+            ).where(group_days.c.day == datetime(2024, 5, 1).date())
+        ).one()
+    assert (row[0], row[1], list(row[2])) == (1, 1, [240.0])

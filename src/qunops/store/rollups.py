@@ -67,7 +67,7 @@ def fill_rollups(
             if newest <= done:
                 break
             upto = min(newest, done + chunk_events)
-            days_by_group = _touched_days(connection, done, upto)
+            days_by_group = _touched_days(connection, done, upto, thresholds)
             members_by_group = _touched_members(connection, done, upto)
             operators_and_bots = _account_kinds(connection)
             for group_id, days in days_by_group.items():
@@ -124,7 +124,9 @@ def _set_last_filled(connection: Connection, upto: int) -> None:
         connection.execute(insert(fill_state).values(name=FILL_NAME, last_event_id=upto, updated_us=now))
 
 
-def _touched_days(connection: Connection, after: int, upto: int) -> dict[int, set[date]]:
+def _touched_days(
+    connection: Connection, after: int, upto: int, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> dict[int, set[date]]:
     """Local days whose rollups the events (after, upto] can change.
 
     An event changes its own day; one in the first hour after midnight can answer the previous day's
@@ -144,12 +146,19 @@ def _touched_days(connection: Connection, after: int, upto: int) -> dict[int, se
         zone = zones.get(group_id)
         if zone is None:
             zone = zones[group_id] = group_zone(connection, group_id)
-        day = local_day(int(quarter) * _BUCKET_US, zone)
+        start_us = int(quarter) * _BUCKET_US
+        local = from_us(start_us).astimezone(zone)
+        day = local.date()
         days = touched[group_id]
         days.add(day)
         if kind == EventKind.JOIN:
-            days.update(day + timedelta(days=n) for n in range(1, DEFAULT_THRESHOLDS.new_member_days + 1))
-        elif kind in (EventKind.MESSAGE, EventKind.RED_PACKET_CLAIMED):
+            days.update(day + timedelta(days=n) for n in range(1, thresholds.new_member_days + 1))
+        elif kind == EventKind.RED_PACKET_CLAIMED or (
+            kind == EventKind.MESSAGE
+            and start_us - day_start_us(day, zone) < thresholds.answer_window_s * 1_000_000
+        ):
+            # A claim can belong to yesterday's packet; a message just after midnight can answer
+            # yesterday's questions. Later messages cannot reach back a day.
             days.add(day - timedelta(days=1))
     return touched
 
