@@ -6,5 +6,5 @@ import sys
 
 from whatstk import WhatsAppChat
 
-chat = WhatsAppChat.from_source(filepath=sys.argv[1], hformat="%d/%m/%Y, %H:%M - %name:")
+chat = WhatsAppChat.from_source(filepath=sys.argv[1], hformat="%d/%m/%Y, %H:%M - %name:", max_size=None)
 print(len(chat.df))

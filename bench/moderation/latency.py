@@ -16,8 +16,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from _data import datasets
-
+from bench.moderation._data import datasets
 from qunops.core.events import ContentType
 from qunops.moderation.classifier import SpamClassifier
 from qunops.moderation.datasets import deduplicate

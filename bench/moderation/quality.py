@@ -12,8 +12,7 @@ import argparse
 import statistics
 import time
 
-from _data import datasets
-
+from bench.moderation._data import datasets
 from qunops.moderation.datasets import deduplicate
 from qunops.moderation.evaluation import Scores, cross_validate_with_rules
 

@@ -9,29 +9,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
+from qunops.cli_support import (
+    CliError,
+    DatabaseOption,
+    WorkspaceOption,
+    err,
+    out,
+    settings_and_engine,
+    workspace_of,
+)
 from qunops.core.registry import WorkspaceRole
 from qunops.moderation.cli import spam_app
 from qunops.settings import Settings, SettingsError, load_settings
 from qunops.store import accounts
 from qunops.store.accounts import AccountError
-from qunops.store.db import StoreError, open_engine, require_current, upgrade
+from qunops.store.db import StoreError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="qunops: operate chat-group communities.")
 db_app = typer.Typer(no_args_is_help=True, help="The database: migrations.")
 app.add_typer(db_app, name="db")
 app.add_typer(spam_app, name="spam", help="The spam classifier: train and evaluate on labelled files.")
-out = Console()
-err = Console(stderr=True)
-
-
-class CliError(Exception):
-    """An error the user can act on: printed as one line, exit status 2."""
 
 
 def main() -> None:
@@ -58,31 +60,10 @@ def main() -> None:
         sys.exit(status)
 
 
-def _settings_and_engine(database: str | None = None, migrate: bool = False) -> tuple[Settings, Engine]:
-    settings = load_settings()
-    if database:
-        settings = settings.model_copy(update={"database_url": database})
-    engine = open_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    else:
-        require_current(engine)
-    return settings, engine
-
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database", help="Database URL (default: QUNOPS_DATABASE_URL or sqlite:///qunops.db)."),
-]
-WorkspaceOption = Annotated[
-    str | None, typer.Option("--workspace", "-w", help="Workspace slug (default: the only workspace).")
-]
-
-
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOption = None) -> None:
     """Apply every database migration."""
-    _, engine = _settings_and_engine(database, migrate=True)
+    _, engine = settings_and_engine(database, migrate=True)
     out.print(f"database is current: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -103,7 +84,7 @@ def init(
     database: DatabaseOption = None,
 ) -> None:
     """Create the database schema, a workspace and its first admin user."""
-    settings, engine = _settings_and_engine(database, migrate=True)
+    settings, engine = settings_and_engine(database, migrate=True)
     if password is None:
         password = typer.prompt("password for " + admin, hide_input=True, confirmation_prompt=True)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -118,27 +99,6 @@ def init(
         user_id = accounts.create_user(connection, admin, password)
         accounts.grant(connection, workspace_id, user_id, WorkspaceRole.ADMIN)
     out.print(f"workspace [bold]{workspace}[/bold] created with admin [bold]{admin}[/bold]")
-
-
-def _workspace(engine: Engine, slug: str | None) -> tuple[int, str]:
-    from sqlalchemy import select
-
-    from qunops.store.schema import workspaces
-
-    with engine.connect() as connection:
-        rows = connection.execute(select(workspaces.c.id, workspaces.c.slug, workspaces.c.timezone)).all()
-    if slug is not None:
-        match = [r for r in rows if r[1] == slug]
-        if not match:
-            raise CliError(
-                f"--workspace: no workspace {slug!r} (known: {', '.join(r[1] for r in rows) or 'none'})"
-            )
-        return match[0][0], match[0][2]
-    if len(rows) == 1:
-        return rows[0][0], rows[0][2]
-    if not rows:
-        raise CliError("no workspace yet: run `qunops init` first")
-    raise CliError(f"several workspaces: choose one with --workspace ({', '.join(r[1] for r in rows)})")
 
 
 @app.command("import")
@@ -156,8 +116,8 @@ def import_command(
 
     from qunops.ingestion import import_paths
 
-    settings, engine = _settings_and_engine(database)
-    workspace_id, workspace_zone = _workspace(engine, workspace)
+    settings, engine = settings_and_engine(database)
+    workspace_id, workspace_zone = workspace_of(engine, workspace)
     zone = tz or workspace_zone
     try:
         ZoneInfo(zone)
@@ -221,8 +181,8 @@ def groups_command(workspace: WorkspaceOption = None, database: DatabaseOption =
     """Table of groups with members and last activity."""
     from qunops.analytics.overview import group_rows
 
-    _, engine = _settings_and_engine(database)
-    workspace_id, _ = _workspace(engine, workspace)
+    _, engine = settings_and_engine(database)
+    workspace_id, _ = workspace_of(engine, workspace)
     with engine.connect() as connection:
         rows = group_rows(connection, workspace_id)
     table = Table("id", "platform", "name", "members", "messages (30d)", "last member message")
@@ -245,7 +205,7 @@ def serve(
     database: DatabaseOption = None,
 ) -> None:
     """Serve the console and the JSON API."""
-    settings, engine = _settings_and_engine(database)
+    settings, engine = settings_and_engine(database)
     _serve(settings, engine, host or settings.host, port or settings.port)
 
 

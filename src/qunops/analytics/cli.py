@@ -17,6 +17,7 @@ import typer
 from sqlalchemy import Connection, select
 
 from qunops.analytics.groups import GroupSummary, group_summaries
+from qunops.cli_support import DatabaseOption, WorkspaceOption
 from qunops.store.schema import groups
 
 ECHARTS = "echarts-5.6.0.min.js"
@@ -33,21 +34,14 @@ def report_command(
         Path | None, typer.Option("--html", help="Write a self-contained HTML report with charts to FILE.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    workspace: Annotated[
-        str | None, typer.Option("--workspace", "-w", help="Workspace slug (default: the only workspace).")
-    ] = None,
-    database: Annotated[
-        str | None,
-        typer.Option(
-            "--database", help="Database URL (default: QUNOPS_DATABASE_URL or sqlite:///qunops.db)."
-        ),
-    ] = None,
+    workspace: WorkspaceOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Health, lifecycle stage, roles and alerts of every group (or one), as of a date (default: today)."""
-    from qunops.cli import CliError, _settings_and_engine, _workspace, out
+    from qunops.cli_support import CliError, out, settings_and_engine, workspace_of
 
-    _, engine = _settings_and_engine(database)
-    workspace_id, zone = _workspace(engine, workspace)
+    _, engine = settings_and_engine(database)
+    workspace_id, zone = workspace_of(engine, workspace)
     day = _as_date(as_of) or datetime.now(ZoneInfo(zone)).date()
     with engine.connect() as connection:
         if group is not None:
@@ -105,7 +99,7 @@ def _json_row(connection: Connection, summary: GroupSummary, as_of: date) -> dic
 def _print_table(summaries: list[GroupSummary], as_of: date) -> None:
     from rich.table import Table
 
-    from qunops.cli import out
+    from qunops.cli_support import out
 
     table = Table(
         "id",

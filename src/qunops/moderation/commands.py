@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from qunops.cli_support import DatabaseOption, WorkspaceOption
+
 _out = Console()
 
 
@@ -44,20 +46,13 @@ def moderate_command(
     model: Annotated[
         Path | None, typer.Option("--model", help="Install this model file (from `qunops spam train`) first.")
     ] = None,
-    workspace: Annotated[
-        str | None, typer.Option("--workspace", "-w", help="Workspace slug (default: the only workspace).")
-    ] = None,
-    database: Annotated[
-        str | None,
-        typer.Option(
-            "--database", help="Database URL (default: QUNOPS_DATABASE_URL or sqlite:///qunops.db)."
-        ),
-    ] = None,
+    workspace: WorkspaceOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Moderate imported messages: verdicts, and cases in the review queue (penalties only where a group's
     rules say auto_penalty). With --dry-run: what would be flagged, with examples; nothing is stored."""
     from qunops.actions import Actor
-    from qunops.cli import CliError, _settings_and_engine, _workspace
+    from qunops.cli_support import CliError, settings_and_engine, workspace_of
     from qunops.core.time import day_start_us, utcnow
     from qunops.moderation.dry_run import dry_run as run_dry
     from qunops.moderation.service import ModerationError, install_model, moderate_new_events
@@ -67,8 +62,8 @@ def moderate_command(
         raise CliError("--group and --since narrow a --dry-run; a stored run moderates every new event")
     if dry_run and model is not None:
         raise CliError("--model installs a model (it stores it); run it without --dry-run first")
-    _, engine = _settings_and_engine(database)
-    workspace_id, zone = _workspace(engine, workspace)
+    _, engine = settings_and_engine(database)
+    workspace_id, zone = workspace_of(engine, workspace)
     now = utcnow()
     since_us: int | None = None
     if since is not None:
