@@ -19,9 +19,10 @@ from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRe
 from qunops.core.keys import KeyMaker, source_key
 from qunops.core.platforms import Platform
 from qunops.core.time import to_us
-from qunops.store.schema import groups
+from qunops.store.schema import events, groups
 
 _LOOKUP_CHUNK = 500
+_REMEMBER_AT_MOST = 2_000_000  # keys of new groups kept in memory by one writer (about 150 MB)
 # Plain strings of the enums: reading `.value` of an enum member is slow on the hot path.
 _VALUES: dict[Any, str] = {m: m.value for e in (EventKind, ContentType, Platform) for m in e}
 
@@ -67,6 +68,8 @@ class EventWriter:
         self._param = "?" if self._dialect == "sqlite" else "%s"
         self._group_ids: dict[tuple[str, str], int] = {}
         self._inserted = 0
+        self._keys_of_new_groups: dict[int, set[bytes]] = {}  # groups with no events before this writer
+        self._remembered = 0
         self._analyze_at = 5000
         self._group_ids_by_ref: dict[int, tuple[GroupRef, int]] = {}
         self._member_ids: dict[tuple[str, str], int] = {}
@@ -187,6 +190,13 @@ class EventWriter:
         cursor = self._raw_cursor()
         try:
             for group_id, keys in by_group.items():
+                remembered = self._keys_of_new_groups.get(group_id)
+                if remembered is not None:
+                    # A group that had no events before this import: the keys written so far are in
+                    # memory, which answers without a query.
+                    found.update((group_id, key) for key in keys if key in remembered)
+                    self._remember_keys(group_id, remembered, keys)
+                    continue
                 for start in range(0, len(keys), _LOOKUP_CHUNK):
                     chunk = keys[start : start + _LOOKUP_CHUNK]
                     if self._dialect == "sqlite":
@@ -203,6 +213,15 @@ class EventWriter:
         finally:
             cursor.close()
         return found
+
+    def _remember_keys(self, group_id: int, remembered: set[bytes], keys: list[bytes]) -> None:
+        remembered.update(keys)
+        self._remembered += len(keys)
+        if self._remembered > _REMEMBER_AT_MOST:
+            # Past this many keys memory matters more than queries: these groups' keys are all stored
+            # by now (in this transaction), so the database answers from here on.
+            self._keys_of_new_groups.clear()
+            self._remembered = 0
 
     # -- groups and members --------------------------------------------------------------------
 
@@ -241,6 +260,13 @@ class EventWriter:
                 )
                 .returning(groups.c.id)
             ).scalar_one()
+        if (
+            self._remembered < _REMEMBER_AT_MOST
+            and not self._connection.execute(
+                select(events.c.id).where(events.c.group_id == found).limit(1)
+            ).first()
+        ):
+            self._keys_of_new_groups[found] = set()
         self._group_ids[ident] = found
         self._group_ids_by_ref[id(group)] = (group, found)
         return found

@@ -1,4 +1,4 @@
-"""A partial index of the events that shape memberships (joins, leaves, removals, admin changes, renames)
+"""A partial index of the events that are not messages (joins, leaves, removals, admin changes, renames...)
 
 Revision ID: 0004
 Revises: 0003_moderation
@@ -14,7 +14,7 @@ down_revision = "0003_moderation"
 branch_labels = None
 depends_on = None
 
-WHERE = "kind IN ('join', 'leave', 'removal', 'admin_change', 'rename')"
+WHERE = "kind <> 'message'"
 
 
 def upgrade() -> None:
