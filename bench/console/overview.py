@@ -25,13 +25,11 @@ from sqlalchemy import Engine, func, select
 
 from qunops.console.app import create_app
 from qunops.core.registry import WorkspaceRole
-from qunops.ingestion import import_events
+from qunops.demo import store_community
 from qunops.settings import Settings
 from qunops.simulate import SimulationConfig, simulate
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
-from qunops.store.registry import mark_operators, save_profile
-from qunops.store.rollups import fill_rollups
 from qunops.store.schema import groups
 
 OUT = Path(__file__).resolve().parents[1] / "out"
@@ -62,12 +60,7 @@ def build(path: Path = DATABASE) -> Engine:
         workspace_id = accounts.create_workspace(connection, "bench", "Bench", config.timezone)
         user = accounts.create_user(connection, USER, PASSWORD)
         accounts.grant(connection, workspace_id, user, WorkspaceRole.ADMIN)
-        for profile in community.profiles:
-            save_profile(connection, workspace_id, profile)
-    import_events(engine, workspace_id, community.events())
-    with engine.begin() as connection:
-        mark_operators(connection, workspace_id, community.operators)
-    fill_rollups(engine)
+    store_community(engine, workspace_id, community)
     return engine
 
 

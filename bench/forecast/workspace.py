@@ -7,12 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from qunops.ingestion import import_events, import_paths
+from qunops.demo import store_community
+from qunops.ingestion import import_paths
 from qunops.simulate import SimulationConfig, simulate
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
-from qunops.store.registry import mark_operators, save_profile
-from qunops.store.rollups import fill_rollups
 
 
 def _fresh(directory: Path, name: str, timezone: str) -> tuple[Engine, int]:
@@ -27,14 +26,7 @@ def simulated_workspace(config: SimulationConfig, directory: Path | None = None)
     """A workspace holding the simulated community of `config`, rolled up."""
     directory = directory or Path(tempfile.mkdtemp(prefix="qunops-forecast-"))
     engine, workspace_id = _fresh(directory, f"sim{config.seed}", config.timezone)
-    community = simulate(config)
-    with engine.begin() as connection:
-        for profile in community.profiles:
-            save_profile(connection, workspace_id, profile)
-    import_events(engine, workspace_id, community.events())
-    with engine.begin() as connection:
-        mark_operators(connection, workspace_id, community.operators)
-    fill_rollups(engine)
+    store_community(engine, workspace_id, simulate(config))
     return engine, workspace_id
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from qunops.core.registry import WorkspaceRole
 from qunops.ingestion import import_events
-from qunops.simulate import SimulationConfig, simulate
+from qunops.simulate import Community, SimulationConfig, simulate
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
 from qunops.store.registry import mark_operators, save_profile
@@ -40,10 +40,19 @@ def build_demo(path: Path, seed: int, timezone: str, config: SimulationConfig | 
         accounts.grant(connection, workspace_id, admin, WorkspaceRole.ADMIN)
         viewer = accounts.create_user(connection, DEMO_VIEWER, DEMO_PASSWORD)
         accounts.grant(connection, workspace_id, viewer, WorkspaceRole.VIEWER)
+    store_community(engine, workspace_id, community)
+    return engine
+
+
+def store_community(engine: Engine, workspace_id: int, community: Community) -> None:
+    """Put a simulated community into a workspace: registry profiles, events, operator accounts, rollups.
+
+    Operators are marked before the rollups are filled, so that their messages count as theirs.
+    """
+    with engine.begin() as connection:
         for profile in community.profiles:
             save_profile(connection, workspace_id, profile)
     import_events(engine, workspace_id, community.events())
     with engine.begin() as connection:
         mark_operators(connection, workspace_id, community.operators)
     fill_rollups(engine)
-    return engine

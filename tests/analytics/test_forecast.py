@@ -18,6 +18,7 @@ from qunops.analytics import forecast
 from qunops.core.events import Event, GroupRef
 from qunops.core.platforms import Platform
 from qunops.core.time import day_end_us, to_us
+from qunops.demo import store_community
 from qunops.ingestion import import_events
 from qunops.simulate import SimulationConfig, simulate
 from qunops.store import accounts
@@ -205,14 +206,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulated]:
     engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('sim') / 'sim.db'}")
     upgrade(engine)
     workspace = _workspace(engine)
-    community = simulate(config)
-    with engine.begin() as connection:
-        for profile in community.profiles:
-            save_profile(connection, workspace, profile)
-    import_events(engine, workspace, community.events())
-    with engine.begin() as connection:
-        mark_operators(connection, workspace, community.operators)
-    fill_rollups(engine)
+    store_community(engine, workspace, simulate(config))
     start = config.end - timedelta(days=config.days - 1)
     with engine.connect() as connection:
         examples = forecast.build_examples(

@@ -15,11 +15,12 @@ from sqlalchemy import Engine, select
 from qunops.analytics.topics import active_members, background_corpus, group_topics, message_terms
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
 from qunops.core.platforms import Platform
+from qunops.demo import store_community
 from qunops.ingestion import import_events
 from qunops.simulate import SimulationConfig, simulate, vocab
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
-from qunops.store.registry import mark_operators, save_profile
+from qunops.store.registry import mark_operators
 from qunops.store.rollups import fill_rollups
 from qunops.store.schema import groups
 from tests.factories import message, person
@@ -219,12 +220,7 @@ def simulated(
     upgrade(engine)
     with engine.begin() as connection:
         workspace = accounts.create_workspace(connection, "sim", "Sim", config.timezone)
-        for profile in community.profiles:
-            save_profile(connection, workspace, profile)
-    import_events(engine, workspace, community.events())
-    with engine.begin() as connection:
-        mark_operators(connection, workspace, community.operators)
-    fill_rollups(engine)
+    store_community(engine, workspace, community)
     by_purpose = {topic.purpose: topic for topic in vocab.TOPICS}
     yield engine, config, {p.external_id: by_purpose[p.purpose] for p in community.profiles}
     engine.dispose()
