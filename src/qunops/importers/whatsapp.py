@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 
@@ -44,6 +44,7 @@ _TIME = (
 )
 _IOS_HEADER = re.compile(rf"^\[{_DATE},?\s+{_TIME}\]\s?(?P<rest>.*)$")
 _ANDROID_HEADER = re.compile(rf"^{_DATE},?\s+{_TIME}\s+-\s(?P<rest>.*)$")
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # stands for "no message yet"; never stored
 _PM = frozenset({"PM", "pm", "p. m.", "p.m.", "下午", "午後", "오후"})
 
 YOU = "You"
@@ -296,24 +297,33 @@ class WhatsAppText:
         order = _date_order(source)
         chat = chat_name(source.name)
         group = GroupRef(Platform.WHATSAPP, f"whatsapp:{chat}", chat)
-        pending: _Pending | None = None
+        # The message being read, whose continuation lines may still follow (start 0: none yet). Plain
+        # locals rather than an object per message: this loop runs once per line of exports of millions.
+        start, when, first = 0, _NO_TIME, ""
+        lines: list[str] = []
         times: dict[str, datetime] = {}  # exports have minute resolution: many messages share a stamp
+        senders: dict[str, MemberRef] = {}  # one MemberRef per sender name, reused by every message
+        ios, android = _IOS_HEADER.match, _ANDROID_HEADER.match
         for number, raw in text_lines(source, "utf-8"):
             line = _visible(raw)
-            header = _header(line)
-            if header is None:
-                if pending is not None:
-                    pending.lines.append(line)
+            stripped = line.lstrip()
+            # An iOS header starts with "[", an Android one with a digit: one pattern can match, not both.
+            match = ios(stripped) if stripped[:1] == "[" else android(stripped)
+            if match is None:
+                if start:
+                    lines.append(line)
                 elif line.strip():
                     context.skip(number, "text before the first message")
                 continue
-            if pending is not None:
-                yield from pending.events(group, context)
-            match, stamp = header
-            when = times.get(stamp)
-            if when is None:
+            if start:
+                yield from _events(group, start, when, first, lines, context, senders)
+                lines = []
+            rest = match.start("rest")
+            stamp = stripped[:rest]  # everything before the text: the same stamp is the same time
+            cached = times.get(stamp)
+            if cached is None:
                 try:
-                    when = local_time(_timestamp(match, order), context).astimezone(UTC)
+                    cached = local_time(_timestamp(match, order), context).astimezone(UTC)
                 except ValueError as exc:
                     written = f"{match['date']} {match['time']}"
                     raise ImportFormatError(
@@ -321,11 +331,11 @@ class WhatsAppText:
                     ) from None
                 if len(times) > 100_000:
                     times.clear()
-                times[stamp] = when
-            pending = _Pending(number, when, match["rest"])
-        if pending is None:
+                times[stamp] = cached
+            start, when, first = number, cached, stripped[rest:]
+        if not start:
             raise ImportFormatError(source.name, None, "no WhatsApp message lines found")
-        yield from pending.events(group, context)
+        yield from _events(group, start, when, first, lines, context, senders)
 
 
 def chat_name(source_name: str) -> str:
@@ -341,36 +351,39 @@ def chat_name(source_name: str) -> str:
     return stem or "WhatsApp chat"
 
 
-def _header(line: str) -> tuple[re.Match[str], str] | None:
+def _header(line: str) -> re.Match[str] | None:
     stripped = line.lstrip()
-    match = _IOS_HEADER.match(stripped) or _ANDROID_HEADER.match(stripped)
-    if match is None:
-        return None
-    return match, f"{match['date']} {match['pre']} {match['time']} {match['post']}"
+    return _IOS_HEADER.match(stripped) if stripped[:1] == "[" else _ANDROID_HEADER.match(stripped)
+
+
+_DATE_SEPARATOR = re.compile(r"[./-]")
+_TIME_SEPARATOR = re.compile(r"[:.]")
 
 
 def _fields(date: str) -> tuple[int, int, int]:
-    first, second, third = (int(part) for part in re.split(r"[./-]", date))
-    return first, second, third
+    first, second, third = _DATE_SEPARATOR.split(date)
+    return int(first), int(second), int(third)
 
 
 def _date_order(source: SourceFile) -> str:
     """ "YMD", "DMY" or "MDY": which field of the dates is which, decided from all the file's headers."""
     day_first_possible = month_first_possible = True
-    year_first = False
     backwards = {"DMY": 0, "MDY": 0}
     previous: dict[str, tuple[int, int, int]] = {}
     separator = "/"
+    last_date = ""
     for _number, raw in text_lines(source, "utf-8"):
         header = _header(_visible(raw))
         if header is None:
             continue
-        date = header[0]["date"]
+        date = header["date"]
+        if date == last_date:
+            continue  # most headers repeat the one before's date: it adds no evidence
+        last_date = date
         a, b, c = _fields(date)
-        if re.match(r"\d{4}", date):
-            year_first = True
-            break
-        separator = next(ch for ch in date if not ch.isdigit())
+        if date[:4].isdigit():  # four digits first (the pattern allows no more): year first
+            return "YMD"
+        separator = _DATE_SEPARATOR.search(date)[0]  # type: ignore[index]
         if a > 12:
             month_first_possible = False
         if b > 12:
@@ -381,8 +394,6 @@ def _date_order(source: SourceFile) -> str:
             if order in previous and key < previous[order]:
                 backwards[order] += 1
             previous[order] = key
-    if year_first:
-        return "YMD"
     if day_first_possible != month_first_possible:
         return "DMY" if day_first_possible else "MDY"
     if backwards["DMY"] != backwards["MDY"]:
@@ -396,7 +407,7 @@ def _timestamp(match: re.Match[str], order: str) -> datetime:
     year, month, day = {"YMD": (a, b, c), "DMY": (c, b, a), "MDY": (c, a, b)}[order]
     if year < 100:
         year += 2000
-    parts = [int(part) for part in re.split(r"[:.]", match["time"])]
+    parts = [int(part) for part in _TIME_SEPARATOR.split(match["time"])]
     hour, minute, second = parts[0], parts[1], parts[2] if len(parts) > 2 else 0
     meridiem = match["pre"] or match["post"]
     if meridiem:
@@ -407,30 +418,40 @@ def _timestamp(match: re.Match[str], order: str) -> datetime:
     return datetime(year, month, day, hour, minute, second)
 
 
-@dataclass(slots=True)
-class _Pending:
-    """A message whose continuation lines may still follow."""
+def _events(
+    group: GroupRef,
+    line: int,
+    ts: datetime,
+    first: str,
+    lines: list[str],
+    context: ParseContext,
+    senders: dict[str, MemberRef],
+) -> list[Event]:
+    """The events of one message: its header line's text and its continuation lines."""
+    sender = _sender(first)
+    if sender is None:
+        return list(_system(group, ts, "\n".join([first, *lines]).strip(), line, context))
+    name, text = sender
+    if lines:
+        while lines and not lines[-1].strip():
+            lines.pop()  # blank lines at the end of the file belong to no message
+        text = "\n".join([text, *lines])
+    if not lines and _encryption(text):
+        context.skip(line, "encryption notice")
+        return []
+    member = senders.get(name)
+    if member is None:
+        if len(senders) > 100_000:
+            senders.clear()
+        member = senders[name] = MemberRef(_you(name))
+    return [_message(group, ts, member, text)]
 
-    line: int
-    ts: datetime
-    first: str
-    lines: list[str] = field(default_factory=list)
 
-    def events(self, group: GroupRef, context: ParseContext) -> Iterator[Event]:
-        rest = self.first
-        sender = _sender(rest)
-        if sender is None:
-            yield from _system(group, self.ts, "\n".join([rest, *self.lines]).strip(), self.line, context)
-            return
-        name, text = sender
-        while self.lines and not self.lines[-1].strip():
-            self.lines.pop()  # blank lines at the end of the file belong to no message
-        text = "\n".join([text, *self.lines])
-        if _ENCRYPTION.search(text) and not self.lines:
-            context.skip(self.line, "encryption notice")
-            return
-        member = MemberRef(_you(name))
-        yield _message(group, self.ts, member, text)
+def _encryption(text: str) -> bool:
+    # Literal checks first: the alternation is slow to search and almost no message mentions encryption.
+    return (
+        "end-to-end" in text or "Ende-zu-Ende" in text or "extremo a extremo" in text or "端" in text
+    ) and _ENCRYPTION.search(text) is not None
 
 
 def _sender(rest: str) -> tuple[str, str] | None:
@@ -453,25 +474,30 @@ def _message(group: GroupRef, ts: datetime, member: MemberRef, text: str) -> Eve
         return Event(group, EventKind.RECALL, ts, member=member, text="")
     content = ContentType.TEXT
     payload: dict[str, object] = {}
-    attached = _ATTACHED.match(stripped)
+    # Each pattern is tried only where it can match (an attachment ends with ">" or ")", a location holds
+    # "://", a mention "@"): most messages are plain text and skip them all.
     if stripped in _OMITTED_BY_TEXT:
         content = _OMITTED_BY_TEXT[stripped]
         payload["media_omitted"] = True
-    elif attached:
+    elif stripped[-1:] in (">", ")") and (attached := _ATTACHED.match(stripped)):
         file_name = (attached["a"] or attached["b"]).strip()
         extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
         content = (
             ContentType.STICKER if "-STK-" in file_name else _BY_EXTENSION.get(extension, ContentType.FILE)
         )
         payload["file"] = file_name
-    elif _LOCATION.match(stripped) or stripped in _LIVE_LOCATION:
+    elif ("://" in stripped and _LOCATION.match(stripped)) or stripped in _LIVE_LOCATION:
         content = ContentType.LOCATION
     elif _POLL.match(stripped):
         content = ContentType.POLL
     elif not stripped:
         content = ContentType.OTHER  # view-once or deleted media leave an empty text
-    mentions = tuple(
-        MemberRef(found["name"] or found["number"].replace(" ", "")) for found in _MENTION.finditer(text)
+    mentions = (
+        tuple(
+            MemberRef(found["name"] or found["number"].replace(" ", "")) for found in _MENTION.finditer(text)
+        )
+        if "@" in text
+        else ()
     )
     return Event(
         group,
