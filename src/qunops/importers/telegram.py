@@ -78,14 +78,16 @@ class TelegramJson:
         if header is not None:
             # One chat: its messages are built by ijson's C backend, the fast path for big exports.
             group = _Dialog(header.get("name"), header.get("type"), header.get("id")).group(source.name)
+            senders = _Senders()
             for count, value in enumerate(json_items(source, "messages.item"), start=1):
-                yield from _record_events(source, value, count, group, context)
+                yield from _record_events(source, value, count, group, context, senders)
             return
         yield from self._parse_dialogs(source, context)
 
     def _parse_dialogs(self, source: SourceFile, context: ParseContext) -> Iterator[Event]:
         dialog = _Dialog()
         group: GroupRef | None = None
+        senders = _Senders()
         count = 0
         for what, prefix, value in json_events(
             source, items=_MESSAGES, values=_DIALOG_FIELDS, starts=_DIALOG_STARTS
@@ -99,18 +101,23 @@ class TelegramJson:
                 count += 1
                 if group is None:
                     group = dialog.group(source.name)
-                yield from _record_events(source, value, count, group, context)
+                yield from _record_events(source, value, count, group, context, senders)
         if count == 0 and dialog.name is None and dialog.id is None:
             raise ImportFormatError(source.name, None, "no Telegram chats or messages found")
 
 
 def _record_events(
-    source: SourceFile, value: Any, count: int, group: GroupRef, context: ParseContext
-) -> Iterator[Event]:
+    source: SourceFile,
+    value: Any,
+    count: int,
+    group: GroupRef,
+    context: ParseContext,
+    senders: _Senders,
+) -> list[Event]:
     if not isinstance(value, dict):
         raise ImportFormatError(source.name, None, f"message {count} is not an object")
     try:
-        yield from _events(value, group, context)
+        return _events(value, group, context, senders)
     except RECORD_ERRORS as exc:
         problem = record_problem(exc)
         raise ImportFormatError(
@@ -163,6 +170,27 @@ def _member(name: Any, peer: Any) -> MemberRef | None:
     return MemberRef(display, external)
 
 
+class _Senders:
+    """One MemberRef per (name, from_id) pair of a file: the same sender is the same object each time."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], MemberRef | None] = {}
+
+    def member(self, name: Any, peer: Any) -> MemberRef | None:
+        if name.__class__ is not str or peer.__class__ is not str:
+            return _member(name, peer)  # unusual values (absent, numbers): not worth remembering
+        pair = (name, peer)
+        known = self._known.get(pair, _UNKNOWN)
+        if known is _UNKNOWN:
+            if len(self._known) > 100_000:
+                self._known.clear()
+            known = self._known[pair] = _member(name, peer)
+        return known
+
+
+_UNKNOWN = MemberRef("")  # a marker: not yet looked up
+
+
 def _time(record: dict[str, Any], context: ParseContext) -> datetime:
     if record.get("date_unixtime") not in (None, ""):
         return epoch_seconds(record["date_unixtime"])
@@ -196,47 +224,75 @@ def _mentions(value: Any) -> tuple[MemberRef, ...]:
     return tuple(found)
 
 
-def _events(record: dict[str, Any], group: GroupRef, context: ParseContext) -> Iterator[Event]:
-    kind = record.get("type", "message")
+# Fields that add to a message's payload; most messages have none, and one set test skips them all.
+_PAYLOAD_FIELDS = frozenset(
+    {"forwarded_from", "saved_from", "via_bot", "author", "reactions", "edited_unixtime", "edited"}
+)
+
+
+def _events(record: dict[str, Any], group: GroupRef, context: ParseContext, senders: _Senders) -> list[Event]:
+    get = record.get
+    kind = get("type", "message")
     if kind == "unsupported":
-        context.skip(None, f"unsupported message {record.get('id')}")
-        return
+        context.skip(None, f"unsupported message {get('id')}")
+        return []
     ts = _time(record, context)
-    source_id = str(record["id"]) if record.get("id") is not None else None
+    message_id = get("id")
+    source_id = str(message_id) if message_id is not None else None
     if kind == "service":
-        yield from _service(record, group, ts, source_id)
-        return
+        return list(_service(record, group, ts, source_id))
     if kind != "message":
         raise ValueError(f"unknown message type {kind!r}")
-    member = _member(record.get("from"), record.get("from_id"))
-    text = plain_text(record.get("text"))
+    member = senders.member(get("from"), get("from_id"))
+    raw_text = get("text")
+    text = plain_text(raw_text)
     payload: dict[str, Any] = {}
-    for key in ("forwarded_from", "saved_from", "via_bot", "author"):
-        if record.get(key):
-            payload[key] = record[key]
-    if record.get("reactions"):
-        payload["reactions"] = record["reactions"]
-    if record.get("edited_unixtime") or record.get("edited"):
-        payload["edited"] = True
-    reply_to = record.get("reply_to_message_id")
-    if reply_to is not None and record.get("reply_to_peer_id"):
+    if not _PAYLOAD_FIELDS.isdisjoint(record):
+        for key in ("forwarded_from", "saved_from", "via_bot", "author"):
+            if get(key):
+                payload[key] = record[key]
+        if get("reactions"):
+            payload["reactions"] = record["reactions"]
+        if get("edited_unixtime") or get("edited"):
+            payload["edited"] = True
+    reply_to = get("reply_to_message_id")
+    if reply_to is not None and get("reply_to_peer_id"):
         payload["reply_to_peer_id"] = record["reply_to_peer_id"]  # a reply to another chat's message
         reply_to = None
-    yield Event(
-        group,
-        EventKind.MESSAGE,
-        ts,
-        member=member,
-        content_type=_content_type(record),
-        text=text,
-        source_id=source_id,
-        reply_to_source_id=str(reply_to) if reply_to is not None else None,
-        mentions=_mentions(record.get("text")),
-        payload=payload,
-    )
+    return [
+        Event(
+            group,
+            EventKind.MESSAGE,
+            ts,
+            member=member,
+            content_type=_content_type(record),
+            text=text,
+            source_id=source_id,
+            reply_to_source_id=str(reply_to) if reply_to is not None else None,
+            mentions=_mentions(raw_text) if isinstance(raw_text, list) else (),
+            payload=payload,
+        )
+    ]
+
+
+_CONTENT_FIELDS = frozenset(
+    {
+        "photo",
+        "media_type",
+        "file",
+        "contact_information",
+        "location_information",
+        "place_name",
+        "poll",
+        "game_title",
+        "invoice_information",
+    }
+)
 
 
 def _content_type(record: dict[str, Any]) -> ContentType:
+    if _CONTENT_FIELDS.isdisjoint(record):
+        return ContentType.TEXT  # most messages: one set test instead of nine
     if "photo" in record:
         return ContentType.IMAGE
     if record.get("media_type"):
