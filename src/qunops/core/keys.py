@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from qunops.core.events import Event, GroupRef
@@ -32,27 +32,33 @@ class KeyMaker:
     """
 
     def __init__(self) -> None:
-        self._seen: Counter[bytes] = Counter()
+        self._seen: dict[bytes, int] = {}
         self._prefixes: dict[GroupRef, Any] = {}
+        # The last group and time seen, with what was derived from them: parsers reuse one GroupRef per
+        # chat and one datetime per stamp, so an identity test answers most events (keys are the hot path
+        # of imports).
+        self._group: GroupRef | None = None
+        self._prefix: Any = None
+        self._text_prefix = ""
+        self._ts: datetime | None = None
+        self._ts_text = ""
 
     def key(self, event: Event) -> bytes:
+        group = event.group
         if event.source_id is not None:
-            # The hash state of the group's prefix is kept and copied: keys are the hot path of imports.
-            prefix = self._prefixes.get(event.group)
-            if prefix is None:
-                prefix = self._prefixes[event.group] = _source_prefix(event.group)
-            hasher = prefix.copy()
-            hasher.update(event.source_id.encode("utf-8", "surrogatepass"))
-            return bytes(hasher.digest())
+            return self.source_key(group, event.source_id)
+        if group is not self._group:
+            self._use_group(group)
+        ts = event.ts
+        if ts is not self._ts:
+            self._ts, self._ts_text = ts, str(int(ts.timestamp() * 1_000_000))
         member = event.member.identity_key() if event.member else ""
         actor = event.actor.identity_key() if event.actor else ""
         base = _digest(
             "\x1f".join(
                 (
-                    "h",
-                    event.group.platform,
-                    event.group.external_id,
-                    str(int(event.ts.timestamp() * 1_000_000)),
+                    self._text_prefix,
+                    self._ts_text,
                     event.kind,
                     member,
                     actor,
@@ -61,9 +67,25 @@ class KeyMaker:
                 )
             )
         )
-        position = self._seen[base]
-        self._seen[base] = position + 1
+        seen = self._seen
+        position = seen.get(base, 0)
+        seen[base] = position + 1
         return base if position == 0 else _digest(f"{base.hex()}\x1f{position}")
+
+    def source_key(self, group: GroupRef, source_id: str) -> bytes:
+        """The same as the module's `source_key`, from the group's hash state kept and copied."""
+        if group is not self._group:
+            self._use_group(group)
+        hasher = self._prefix.copy()
+        hasher.update(source_id.encode("utf-8", "surrogatepass"))
+        return hasher.digest()
+
+    def _use_group(self, group: GroupRef) -> None:
+        prefix = self._prefixes.get(group)
+        if prefix is None:
+            prefix = self._prefixes[group] = _source_prefix(group)
+        self._group, self._prefix = group, prefix
+        self._text_prefix = f"h\x1f{group.platform}\x1f{group.external_id}"
 
 
 def _digest(text: str) -> bytes:

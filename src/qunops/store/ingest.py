@@ -8,15 +8,16 @@ exactly. Groups, members and their display names are created on first sight.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
-from qunops.core.keys import KeyMaker, source_key
+from qunops.core.keys import KeyMaker
 from qunops.core.platforms import Platform
 from qunops.core.time import to_us
 from qunops.store.schema import events, groups
@@ -25,6 +26,88 @@ _LOOKUP_CHUNK = 500
 _REMEMBER_AT_MOST = 2_000_000  # keys of new groups kept in memory by one writer (about 150 MB)
 # Plain strings of the enums: reading `.value` of an enum member is slow on the hot path.
 _VALUES: dict[Any, str] = {m: m.value for e in (EventKind, ContentType, Platform) for m in e}
+
+# An event reduced to plain values, the form the writer works on (and the one a parse process can send
+# cheaply): everything that needs no database is done when it is prepared.
+GroupKey = tuple[str, str, str]  # (platform, external id, name)
+Person = tuple[str, str, bool]  # (identity key, display name, is bot)
+Prepared = tuple[
+    GroupKey,  # 0 group: one tuple object per group of a stream
+    bytes,  # 1 stable key
+    int,  # 2 time, epoch microseconds
+    str,  # 3 kind
+    Person | None,  # 4 member
+    Person | None,  # 5 actor
+    str | None,  # 6 content type
+    str,  # 7 text
+    bytes | None,  # 8 key of the message replied to
+    str | dict[str, Any] | None,  # 9 payload as JSON; the dict while mention ids are still to be added
+    tuple[Person, ...],  # 10 mentions
+]
+
+
+class Preparer:
+    """Turns events into `Prepared` tuples: their keys, times, identities and JSON payloads.
+
+    Parsers reuse one GroupRef per chat, one datetime per stamp and one MemberRef per sender, so what is
+    derived from them is remembered by identity (the last one, or a few thousand).
+    """
+
+    def __init__(self, keys: KeyMaker | None = None) -> None:
+        self._keys = keys or KeyMaker()
+        self._groups: dict[int, tuple[GroupRef, GroupKey]] = {}
+        self._people: dict[int, tuple[MemberRef, Person]] = {}
+        self._ts: datetime | None = None
+        self._ts_us = 0
+
+    def prepare(self, event: Event) -> Prepared:
+        group = event.group
+        hit = self._groups.get(id(group))
+        if hit is None or hit[0] is not group:
+            hit = (group, (_VALUES[group.platform], group.external_id, group.name))
+            self._groups[id(group)] = hit
+        ts = event.ts
+        if ts is not self._ts:
+            self._ts, self._ts_us = ts, to_us(ts)
+        person = self._person
+        member = person(event.member) if event.member is not None else None
+        actor = person(event.actor) if event.actor is not None else None
+        content_type = event.content_type
+        reply = event.reply_to_source_id
+        payload: str | dict[str, Any] | None = event.payload
+        mentions: tuple[Person, ...] = ()
+        if event.mentions:
+            mentions = tuple(person(m) for m in event.mentions)
+        else:
+            payload = orjson.dumps(payload).decode() if payload else None
+        return (
+            hit[1],
+            self._keys.key(event),
+            self._ts_us,
+            _VALUES[event.kind],
+            member,
+            actor,
+            _VALUES[content_type] if content_type else None,
+            event.text,
+            self._keys.source_key(group, reply) if reply else None,
+            payload,
+            mentions,
+        )
+
+    def _person(self, member: MemberRef) -> Person:
+        hit = self._people.get(id(member))
+        if hit is None or hit[0] is not member:
+            if len(self._people) > 10_000:
+                self._people.clear()
+            hit = self._people[id(member)] = (member, (member.identity_key(), member.name, member.is_bot))
+        return hit[1]
+
+
+def prepared(events: Iterable[Event], keys: KeyMaker | None = None) -> Iterator[Prepared]:
+    """Each event prepared, in order."""
+    prepare = Preparer(keys).prepare
+    for event in events:
+        yield prepare(event)
 
 
 @dataclass(slots=True)
@@ -71,68 +154,107 @@ class EventWriter:
         self._keys_of_new_groups: dict[int, set[bytes]] = {}  # groups with no events before this writer
         self._remembered = 0
         self._analyze_at = 5000
-        self._group_ids_by_ref: dict[int, tuple[GroupRef, int]] = {}
         self._member_ids: dict[tuple[str, str], int] = {}
         self._seen_names: set[tuple[tuple[str, str], str]] = set()  # names already stored this run
         self._name_times: dict[tuple[tuple[str, str], str], int] = {}  # names to store, earliest time
 
     def write(self, events: Iterable[Event], keys: KeyMaker | None = None) -> IngestSummary:
         """Store every event not stored yet; returns what was new and what existed."""
-        keys = keys or KeyMaker()
+        return self.write_prepared(prepared(events, keys))
+
+    def write_prepared(self, events: Iterable[Prepared]) -> IngestSummary:
+        """`write` for events prepared already (by `Preparer`, maybe in another process)."""
         summary = IngestSummary()
-        batch: list[tuple[Event, bytes]] = []
+        batch: list[Prepared] = []
+        size = self._batch_size
         for event in events:
-            batch.append((event, keys.key(event)))
-            if len(batch) >= self._batch_size:
+            batch.append(event)
+            if len(batch) >= size:
                 self._write_batch(batch, summary)
                 batch = []
         if batch:
             self._write_batch(batch, summary)
         return summary
 
+    def write_batches(self, batches: Iterable[list[Prepared]]) -> IngestSummary:
+        """`write_prepared` for events that come in lists already (of any size)."""
+        summary = IngestSummary()
+        size = self._batch_size
+        for batch in batches:
+            for start in range(0, len(batch), size):
+                self._write_batch(batch[start : start + size] if len(batch) > size else batch, summary)
+        return summary
+
     # -- batches -------------------------------------------------------------------------------
 
-    def _write_batch(self, batch: list[tuple[Event, bytes]], summary: IngestSummary) -> None:
-        cache = self._group_ids_by_ref
+    def _write_batch(self, batch: list[Prepared], summary: IngestSummary) -> None:
         group_ids: list[int] = []
         by_group: dict[int, list[bytes]] = {}
-        for event, key in batch:
-            group = event.group
-            hit = cache.get(id(group))
-            group_id = hit[1] if hit is not None and hit[0] is group else self._group_id(group)
+        last_group: GroupKey | None = None
+        group_id = 0
+        keys: list[bytes] = []
+        for event in batch:
+            group = event[0]
+            if group is not last_group:
+                last_group, group_id = group, self._group_id(group)
+                keys = by_group.setdefault(group_id, [])
             group_ids.append(group_id)
-            keys = by_group.get(group_id)
-            if keys is None:
-                keys = by_group[group_id] = []
-            keys.append(key)
+            keys.append(event[1])
         summary.groups.update(by_group)
         existing = self._existing_keys(by_group)
-        idents = list(zip(group_ids, (key for _, key in batch), strict=True))
-        keyed = [(group_id, event, key) for group_id, (event, key) in zip(group_ids, batch, strict=True)]
-        if not existing and len(set(idents)) == len(idents):
-            new_events = keyed  # the common case of a first import: nothing stored yet, no repeats
+        if not existing and sum(len(set(keys)) for keys in by_group.values()) == len(batch):
+            new_ids, new_events = group_ids, batch  # the common case of a first import: no repeats
         else:
             fresh: set[tuple[int, bytes]] = set()
-            new_events = []
-            for ident, item in zip(idents, keyed, strict=True):
+            new_ids, new_events = [], []
+            for group_id, event in zip(group_ids, batch, strict=True):
+                ident = (group_id, event[1])
                 if ident in existing or ident in fresh:
-                    event = item[1]
-                    if event.member is not None:
-                        summary.members.add((str(event.group.platform), event.member.identity_key()))
+                    if event[4] is not None:
+                        summary.members.add((event[0][0], event[4][0]))
                     continue
                 fresh.add(ident)
-                new_events.append(item)
-        summary.events_existing += len(keyed) - len(new_events)
+                new_ids.append(group_id)
+                new_events.append(event)
+        summary.events_existing += len(batch) - len(new_events)
         if not new_events:
             return
-        summary.members.update(self._resolve_members([event for _, event, _ in new_events]))
-        rows = [self._row(group_id, event, key) for group_id, event, key in new_events]
+        summary.members.update(self._resolve_members(new_events))
+        rows = self._rows(new_ids, new_events)
         summary.events_new += len(rows)
-        summary.by_kind.update(row[3] for row in rows)
-        first, last = min(row[2] for row in rows), max(row[2] for row in rows)
+        summary.by_kind.update(event[3] for event in new_events)
+        times = [event[2] for event in new_events]
+        first, last = min(times), max(times)
         summary.first_us = first if summary.first_us is None else min(first, summary.first_us)
         summary.last_us = last if summary.last_us is None else max(last, summary.last_us)
         self._insert_events(rows)
+
+    def _rows(self, group_ids: list[int], batch: list[Prepared]) -> list[tuple[Any, ...]]:
+        ids = self._member_ids
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
+        for group_id, event in zip(group_ids, batch, strict=True):
+            platform = event[0][0]
+            member, actor, payload = event[4], event[5], event[9]
+            if type(payload) is dict:
+                # mentions are stored as member ids, known only now
+                mentions = [ids[(platform, m[0])] for m in event[10]]
+                payload = orjson.dumps({**payload, "mentions": mentions}).decode()
+            append(
+                (
+                    group_id,
+                    event[1],
+                    event[2],
+                    event[3],
+                    ids[(platform, member[0])] if member is not None else None,
+                    ids[(platform, actor[0])] if actor is not None else None,
+                    event[6],
+                    event[7],
+                    event[8],
+                    payload,
+                )
+            )
+        return rows
 
     def _insert_events(self, rows: list[tuple[Any, ...]]) -> None:
         columns = "group_id, key, ts_us, kind, member_id, actor_id, content_type, text, reply_to_key, payload"
@@ -162,28 +284,6 @@ class EventWriter:
             return
         placeholders = ",".join([self._param] * (columns.count(",") + 1))
         self._cursor_executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
-
-    def _row(self, group_id: int, event: Event, key: bytes) -> tuple[Any, ...]:
-        platform = _VALUES[event.group.platform]
-        ids = self._member_ids
-        member_id = ids[(platform, event.member.identity_key())] if event.member else None
-        actor_id = ids[(platform, event.actor.identity_key())] if event.actor else None
-        payload = event.payload
-        if event.mentions:
-            payload = {**payload, "mentions": [ids[(platform, m.identity_key())] for m in event.mentions]}
-        reply = source_key(event.group, event.reply_to_source_id) if event.reply_to_source_id else None
-        return (
-            group_id,
-            key,
-            to_us(event.ts),
-            _VALUES[event.kind],
-            member_id,
-            actor_id,
-            _VALUES[event.content_type] if event.content_type else None,
-            event.text,
-            reply,
-            orjson.dumps(payload).decode() if payload else None,
-        )
 
     def _existing_keys(self, by_group: dict[int, list[bytes]]) -> set[tuple[int, bytes]]:
         found: set[tuple[int, bytes]] = set()
@@ -225,15 +325,10 @@ class EventWriter:
 
     # -- groups and members --------------------------------------------------------------------
 
-    def _group_id(self, group: GroupRef) -> int:
-        # Parsers reuse one GroupRef per chat: looking it up by identity is the cheap path.
-        by_ref = self._group_ids_by_ref.get(id(group))
-        if by_ref is not None and by_ref[0] is group:
-            return by_ref[1]
-        ident = (str(group.platform), group.external_id)
+    def _group_id(self, group: GroupKey) -> int:
+        ident = (group[0], group[1])
         cached = self._group_ids.get(ident)
         if cached is not None:
-            self._group_ids_by_ref[id(group)] = (group, cached)
             return cached
         found = self._connection.execute(
             select(groups.c.id).where(
@@ -249,7 +344,7 @@ class EventWriter:
                     workspace_id=self._workspace_id,
                     platform=ident[0],
                     external_id=ident[1],
-                    name=group.name[:300],
+                    name=group[2][:300],
                     purpose="",
                     group_type="other",
                     duration_kind="long_term",
@@ -268,30 +363,38 @@ class EventWriter:
         ):
             self._keys_of_new_groups[found] = set()
         self._group_ids[ident] = found
-        self._group_ids_by_ref[id(group)] = (group, found)
         return found
 
-    def _resolve_members(self, batch: list[Event]) -> set[tuple[str, str]]:
+    def _resolve_members(self, batch: list[Prepared]) -> set[tuple[str, str]]:
         """Give every person the batch names a member id, creating members and remembering names in bulk."""
-        first_seen: dict[tuple[str, str], MemberRef] = {}
-        seen_names = self._seen_names
-        name_times = self._name_times
+        # First the earliest time of each person (as the batch names them) per platform; the same person
+        # tuple recurs for every message of a sender, so this is one dict lookup per person and event.
+        earliest_by_platform: dict[str, dict[Person, int]] = {}
+        platform = ""
+        earliest: dict[Person, int] = {}
         for event in batch:
-            platform = _VALUES[event.group.platform]
-            people = (
-                (event.member,)
-                if event.actor is None and not event.mentions
-                else (event.member, event.actor, *event.mentions)
-            )
+            if event[0][0] != platform:
+                platform = event[0][0]
+                earliest = earliest_by_platform.setdefault(platform, {})
+            ts = event[2]
+            member, actor, mentions = event[4], event[5], event[10]
+            people = (member,) if actor is None and not mentions else (member, actor, *mentions)
             for person in people:
                 if person is None:
                     continue
-                ident = (platform, person.identity_key())
+                earlier = earliest.get(person)
+                if earlier is None or ts < earlier:
+                    earliest[person] = ts
+        first_seen: dict[tuple[str, str], Person] = {}
+        seen_names = self._seen_names
+        name_times = self._name_times
+        for platform, earliest in earliest_by_platform.items():
+            for person, ts in earliest.items():
+                ident = (platform, person[0])
                 if ident not in first_seen:
                     first_seen[ident] = person
-                name_key = (ident, person.name)
+                name_key = (ident, person[1])
                 if name_key not in seen_names:
-                    ts = to_us(event.ts)
                     earlier = name_times.get(name_key)
                     if earlier is None or ts < earlier:
                         name_times[name_key] = ts
@@ -308,8 +411,8 @@ class EventWriter:
                             self._workspace_id,
                             p,
                             e[:200],
-                            first_seen[(p, e)].name[:300],
-                            first_seen[(p, e)].is_bot,
+                            first_seen[(p, e)][1][:300],
+                            first_seen[(p, e)][2],
                             False,
                         )
                         for p, e in absent
