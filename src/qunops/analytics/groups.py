@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from qunops.analytics.alerts import Alert, group_alerts
 from qunops.analytics.history import GroupHistory, MemberState, load_histories
 from qunops.analytics.recommendations import GroupContext, Recommendation, recommend
+from qunops.core.bulk import collector_paused
 from qunops.core.health import HealthInputs, HealthScore, health_score
 from qunops.core.lifecycle import StageReading, lifecycle_facts, lifecycle_stage
 from qunops.core.metrics import (
@@ -171,8 +172,9 @@ def group_summaries(
     `quiet_hours` (local start, end hours) are left out of the silence that raises the silence alert.
     """
     day = as_of or utcnow().date()
-    histories = load_histories(connection, workspace_id, day, group_ids, SERIES_DAYS, thresholds)
-    return [summarize(h, thresholds, (flagged or {}).get(h.info.id, 0), quiet_hours) for h in histories]
+    with collector_paused():
+        histories = load_histories(connection, workspace_id, day, group_ids, SERIES_DAYS, thresholds)
+        return [summarize(h, thresholds, (flagged or {}).get(h.info.id, 0), quiet_hours) for h in histories]
 
 
 def member_facts(member: MemberState, as_of: date, zone: Any, flagged_spam: bool = False) -> MemberFacts:

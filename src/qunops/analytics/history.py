@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -190,11 +191,9 @@ def load_histories(
 
 
 def _json_list(value: Any) -> list[Any]:
-    if value is None:
+    if value is None or value == "[]":
         return []
-    if isinstance(value, str):  # some drivers hand JSON back as text
-        import orjson
-
+    if isinstance(value, str):  # JSON read as text (cheaper than the driver's JSON type)
         parsed = orjson.loads(value)
         return list(parsed) if isinstance(parsed, list) else []
     return list(value)
@@ -224,16 +223,16 @@ def _load_days(
         c.new_member_speakers,
         c.questions,
         c.questions_answered,
-        c.answer_delays_s,
+        cast(c.answer_delays_s, String),  # as text: mostly "[]", parsed only when not
         c.red_packets_sent,
         c.red_packets_claimed,
-        c.red_packet_first_claim_s,
-        c.red_packet_last_claim_s,
+        cast(c.red_packet_first_claim_s, String),  # as text: mostly "[]", parsed only when not
+        cast(c.red_packet_last_claim_s, String),  # as text: mostly "[]", parsed only when not
         c.first_message_us,
         c.last_message_us,
     ]
     if with_hours:
-        columns.append(c.hour_counts)
+        columns.append(cast(c.hour_counts, String))
     rows = connection.execute(
         select(*columns).where(
             _group_filter(c.group_id, workspace_id, ids),
@@ -293,6 +292,9 @@ def _load_last_messages(
             history.last_member_message_us = last_us
 
 
+_NO_ROLES: frozenset[str] = frozenset()
+
+
 def _load_members(
     connection: Connection,
     workspace_id: int,
@@ -336,11 +338,14 @@ def _load_members(
             if left >= end - 86_400_000_000:
                 history.departed_today += 1
             continue
-        designated = {str(r) for r in _json_list(row[7])} if row[7] and row[7] != "[]" else set()
-        if row[6]:
-            designated.add("admin")
-        if history.info.owner_member_id == row[1]:
-            designated.add("owner")
+        designated = _NO_ROLES
+        if row[6] or (row[7] and row[7] != "[]") or history.info.owner_member_id == row[1]:
+            named = {str(r) for r in _json_list(row[7])}
+            if row[6]:
+                named.add("admin")
+            if history.info.owner_member_id == row[1]:
+                named.add("owner")
+            designated = frozenset(named)
         history.members.append(
             MemberState(
                 member_id=row[1],
@@ -349,7 +354,7 @@ def _load_members(
                 joined_us=joined,
                 first_message_us=first,
                 last_message_us=row[5],
-                designated=frozenset(designated),
+                designated=designated,
             )
         )
 

@@ -142,7 +142,8 @@ def infer_member_roles(
     """Every role one member holds by behaviour and designation, except opinion leader (group-relative)."""
     t = thresholds
     start30 = as_of - timedelta(days=t.core_window_days - 1)
-    recent = [d for d in member.days if start30 <= d.day <= as_of]
+    # With a mask and totals (what the store hands in) the member's days are not looked at.
+    recent = [d for d in member.days if start30 <= d.day <= as_of] if member.days else []
     if member.spoke_mask is not None:
         active30, active14, last_back, slipping = _from_mask(member.spoke_mask, t)
         last_active = None if last_back is None else as_of - timedelta(days=last_back)

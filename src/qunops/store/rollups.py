@@ -13,15 +13,16 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from qunops.core.bulk import collector_paused
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -61,20 +62,20 @@ def fill_rollups(
     touched_groups: set[int] = set()
     _refresh_statistics(engine)
     while True:
-        with engine.begin() as connection:
+        with collector_paused(), engine.begin() as connection:
             done = _last_filled(connection)
             newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
             if newest <= done:
                 break
             upto = min(newest, done + chunk_events)
-            days_by_group = _touched_days(connection, done, upto, thresholds)
-            members_by_group = _touched_members(connection, done, upto)
-            operators_and_bots = _account_kinds(connection)
-            for group_id, days in days_by_group.items():
-                _recompute_days(connection, group_id, sorted(days), thresholds, operators_and_bots)
-                _rebuild_memberships(connection, group_id, members_by_group.get(group_id, set()))
-                report.days += len(days)
-            touched_groups.update(days_by_group)
+            touched = _touched(connection, done, upto, thresholds)
+            kinds = _account_kinds(connection)
+            for batch in _day_batches(touched):
+                _recompute_days(connection, batch, thresholds, kinds)
+            _rebuild_memberships(connection, touched.members)
+            _apply_renames(connection, touched.renamed)
+            touched_groups.update(touched.days)
+            report.days += sum(len(days) for days in touched.days.values())
             report.events += upto - done
             _set_last_filled(connection, upto)
             report.chunks += 1
@@ -124,32 +125,54 @@ def _set_last_filled(connection: Connection, upto: int) -> None:
         connection.execute(insert(fill_state).values(name=FILL_NAME, last_event_id=upto, updated_us=now))
 
 
-def _touched_days(
+@dataclass(slots=True)
+class _Touched:
+    """What the events of one chunk touch: local days and members per group, and renamed groups."""
+
+    zones: dict[int, ZoneInfo] = field(default_factory=dict)
+    days: dict[int, set[date]] = field(default_factory=lambda: defaultdict(set))
+    members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    renamed: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _DayBatch:
+    """Groups of one time zone whose touched days are the same: recomputed with one query per table."""
+
+    group_ids: list[int]
+    days: list[date]
+    zone: ZoneInfo
+
+
+# Groups recomputed together share their queries; the product of groups and days bounds what one batch
+# holds in memory (a group with a long touched history is recomputed on its own).
+_BATCH_GROUP_DAYS = 4_000
+_IN_LIST = 500  # ids per IN (...) list
+
+
+def _touched(
     connection: Connection, after: int, upto: int, thresholds: Thresholds = DEFAULT_THRESHOLDS
-) -> dict[int, set[date]]:
-    """Local days whose rollups the events (after, upto] can change.
+) -> _Touched:
+    """Local days whose rollups the events (after, upto] can change, and the members they are about.
 
     An event changes its own day; one in the first hour after midnight can answer the previous day's
     questions, a claim can belong to the previous day's red packet, and a join makes its member "new"
     for the following days. Events are read in 15-minute buckets (every UTC offset in use is a multiple
     of 15 minutes), so a day is computed once per bucket rather than once per event.
     """
-    touched: dict[int, set[date]] = defaultdict(set)
-    zones: dict[int, ZoneInfo] = {}
+    touched = _Touched()
     bucket = events.c.ts_us // _BUCKET_US
     rows = connection.execute(
         select(events.c.group_id, bucket, events.c.kind)
         .where(events.c.id > after, events.c.id <= upto)
         .distinct()
-    )
+    ).all()
+    touched.zones = _group_zones(connection, sorted({row[0] for row in rows}))
     for group_id, quarter, kind in rows:
-        zone = zones.get(group_id)
-        if zone is None:
-            zone = zones[group_id] = group_zone(connection, group_id)
+        zone = touched.zones[group_id]
         start_us = int(quarter) * _BUCKET_US
-        local = from_us(start_us).astimezone(zone)
-        day = local.date()
-        days = touched[group_id]
+        day = from_us(start_us).astimezone(zone).date()
+        days = touched.days[group_id]
         days.add(day)
         if kind == EventKind.JOIN:
             days.update(day + timedelta(days=n) for n in range(1, thresholds.new_member_days + 1))
@@ -160,27 +183,60 @@ def _touched_days(
             # A claim can belong to yesterday's packet; a message just after midnight can answer
             # yesterday's questions. Later messages cannot reach back a day.
             days.add(day - timedelta(days=1))
+        elif kind == EventKind.RENAME:
+            touched.renamed.add(group_id)
+    for group_id, member_id in connection.execute(
+        select(events.c.group_id, events.c.member_id)
+        .where(events.c.id > after, events.c.id <= upto, events.c.member_id.is_not(None))
+        .distinct()
+    ):
+        touched.members[group_id].add(member_id)
     return touched
 
 
+def _group_zones(connection: Connection, group_ids: list[int]) -> dict[int, ZoneInfo]:
+    zones: dict[int, ZoneInfo] = {}
+    for chunk in _chunks(group_ids):
+        rows = connection.execute(
+            select(groups.c.id, groups.c.timezone, workspaces.c.timezone)
+            .join(workspaces, workspaces.c.id == groups.c.workspace_id)
+            .where(groups.c.id.in_(chunk))
+        )
+        zones.update((group_id, _zone(own or default)) for group_id, own, default in rows)
+    return zones
+
+
+def _chunks(values: list[int], size: int = _IN_LIST) -> list[list[int]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def _day_batches(touched: _Touched) -> list[_DayBatch]:
+    alike: dict[tuple[str, tuple[date, ...]], list[int]] = defaultdict(list)
+    for group_id, days in touched.days.items():
+        alike[(touched.zones[group_id].key, tuple(sorted(days)))].append(group_id)
+    batches: list[_DayBatch] = []
+    for (_, same_days), group_ids in sorted(alike.items()):
+        per_batch = max(1, min(_IN_LIST, _BATCH_GROUP_DAYS // len(same_days)))
+        zone = touched.zones[group_ids[0]]
+        chunks = _chunks(sorted(group_ids), per_batch)
+        batches.extend(_DayBatch(chunk, list(same_days), zone) for chunk in chunks)
+    return batches
+
+
 def _recompute_days(
-    connection: Connection,
-    group_id: int,
-    days: list[date],
-    thresholds: Thresholds,
-    kinds: dict[int, AccountKind],
+    connection: Connection, batch: _DayBatch, thresholds: Thresholds, kinds: dict[int, AccountKind]
 ) -> None:
-    zone = group_zone(connection, group_id)
+    """Recompute the batch's days of its groups from scratch, from all their events."""
+    zone, days = batch.zone, batch.days
     lookahead = max(thresholds.answer_window_s, thresholds.red_packet_claim_window_s) * 1_000_000
     lookbehind = thresholds.red_packet_claim_window_s * 1_000_000
     start = day_start_us(days[0], zone) - lookbehind
     end = day_end_us(days[-1], zone) + lookahead
-    loaded = _load_events(connection, group_id, start, end)
-    times = [e.ts_us for e in loaded]
-    packets = [e for e in loaded if e.kind in _PACKET_KINDS]
-    packet_times = [e.ts_us for e in packets]
-    joins = _join_days(connection, group_id, zone)
-    reply_authors = _reply_authors(connection, group_id, loaded)
+    loaded = _load_events(connection, batch.group_ids, start, end)
+    # A join older than the new-member window makes nobody new on these days, so older ones are not read.
+    since = day_start_us(days[0] - timedelta(days=thresholds.new_member_days + 1), zone)
+    joins = _join_days(connection, batch.group_ids, zone, since)
+    authors = _reply_authors(connection, loaded)
     hours: dict[int, int] = {}
 
     def local_hour(ts_us: int) -> int:
@@ -190,6 +246,54 @@ def _recompute_days(
             hour = hours[quarter] = from_us(quarter * _BUCKET_US).astimezone(zone).hour
         return hour
 
+    connection.execute(
+        delete(group_days).where(group_days.c.group_id.in_(batch.group_ids), group_days.c.day.in_(days))
+    )
+    connection.execute(
+        delete(member_days).where(member_days.c.group_id.in_(batch.group_ids), member_days.c.day.in_(days))
+    )
+    bounds = [(day, day_start_us(day, zone), day_end_us(day, zone)) for day in days]
+    group_rows: list[dict[str, Any]] = []
+    member_rows: list[dict[str, Any]] = []
+    for group_id in batch.group_ids:
+        _roll_up_group(
+            group_id,
+            bounds,
+            loaded.get(group_id, []),
+            joins.get(group_id, {}),
+            authors.get(group_id, {}),
+            kinds,
+            local_hour,
+            thresholds,
+            group_rows,
+            member_rows,
+        )
+    if group_rows:
+        connection.execute(insert(group_days), group_rows)
+    if member_rows:
+        connection.execute(insert(member_days), member_rows)
+
+
+def _roll_up_group(
+    group_id: int,
+    bounds: list[tuple[date, int, int]],
+    loaded: list[StoredEvent],
+    joins: dict[int, list[date]],
+    reply_authors: dict[bytes, int],
+    kinds: dict[int, AccountKind],
+    local_hour: Callable[[int], int],
+    thresholds: Thresholds,
+    group_rows: list[dict[str, Any]],
+    member_rows: list[dict[str, Any]],
+) -> None:
+    """Append one group's rows for the given days (with their local bounds) from its loaded events."""
+    times = [e.ts_us for e in loaded]
+    packets = [e for e in loaded if e.kind in _PACKET_KINDS]
+    packet_times = [e.ts_us for e in packets]
+    lookahead = max(thresholds.answer_window_s, thresholds.red_packet_claim_window_s) * 1_000_000
+    lookbehind = thresholds.red_packet_claim_window_s * 1_000_000
+    answer_window = thresholds.answer_window_s * 1_000_000
+
     def latest_join_day(member_id: int, day: date) -> date | None:
         found = joins.get(member_id)
         if not found:
@@ -197,17 +301,10 @@ def _recompute_days(
         position = bisect_right(found, day)
         return found[position - 1] if position else None
 
-    connection.execute(
-        delete(group_days).where(group_days.c.group_id == group_id, group_days.c.day.in_(days))
-    )
-    connection.execute(
-        delete(member_days).where(member_days.c.group_id == group_id, member_days.c.day.in_(days))
-    )
-    group_rows: list[dict[str, Any]] = []
-    member_rows: list[dict[str, Any]] = []
-    answer_window = thresholds.answer_window_s * 1_000_000
-    for day in days:
-        day_start, day_end = day_start_us(day, zone), day_end_us(day, zone)
+    def account_kind(member_id: int) -> AccountKind:
+        return kinds.get(member_id, AccountKind.MEMBER)
+
+    for day, day_start, day_end in bounds:
         first, last = bisect_left(times, day_start), bisect_left(times, day_end)
         if first == last:
             continue
@@ -223,7 +320,7 @@ def _recompute_days(
                         packet_times, day_end + lookahead
                     )
                 ],
-                account_kind=lambda member_id: kinds.get(member_id, AccountKind.MEMBER),
+                account_kind=account_kind,
                 local_hour=local_hour,
                 latest_join_day=latest_join_day,
                 reply_author=reply_authors.get,
@@ -271,38 +368,50 @@ def _recompute_days(
             }
             for person in people
         )
-    if group_rows:
-        connection.execute(insert(group_days), group_rows)
-    if member_rows:
-        connection.execute(insert(member_days), member_rows)
 
 
-def _load_events(connection: Connection, group_id: int, start: int, end: int) -> list[StoredEvent]:
-    # Straight from the driver: this reads every event of the touched days, the bulk of a fill's work.
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+def _driver_rows(connection: Connection, sql: str, parameters: list[Any]) -> list[Any]:
+    """Rows straight from the DB-API driver, for the fill's bulk reads; `?` marks become `%s` on psycopg."""
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(
-            "SELECT ts_us, kind, member_id, actor_id, text, key, reply_to_key, payload FROM events "
-            f"WHERE group_id = {mark} AND ts_us >= {mark} AND ts_us < {mark} ORDER BY ts_us, id",
-            (group_id, start, end),
-        )
-        rows = cursor.fetchall()
+        cursor.execute(sql, parameters)
+        return list(cursor.fetchall())
     finally:
         cursor.close()
-    return [
-        StoredEvent(
-            ts_us=row[0],
-            kind=row[1],
-            member_id=row[2],
-            actor_id=row[3],
-            text=row[4],
-            key=bytes(row[5]),
-            reply_to_key=bytes(row[6]) if row[6] is not None else None,
-            payload=orjson.loads(row[7]) if row[7] else None,
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _load_events(
+    connection: Connection, group_ids: list[int], start: int, end: int
+) -> dict[int, list[StoredEvent]]:
+    # Straight from the driver: this reads every event of the touched days, the bulk of a fill's work.
+    rows = _driver_rows(
+        connection,
+        "SELECT group_id, ts_us, kind, member_id, actor_id, text, key, reply_to_key, payload FROM events "
+        f"WHERE group_id IN ({_marks(len(group_ids))}) AND ts_us >= ? AND ts_us < ? "
+        "ORDER BY group_id, ts_us, id",
+        [*group_ids, start, end],
+    )
+    loaded: dict[int, list[StoredEvent]] = defaultdict(list)
+    for group_id, ts_us, kind, member_id, actor_id, body, key, reply_to, payload in rows:
+        loaded[group_id].append(
+            StoredEvent(
+                ts_us,
+                kind,
+                member_id,
+                actor_id,
+                body,
+                key if type(key) is bytes else bytes(key),
+                None if reply_to is None else reply_to if type(reply_to) is bytes else bytes(reply_to),
+                orjson.loads(payload) if payload else None,
+            )
         )
-        for row in rows
-    ]
+    return loaded
 
 
 _PACKET_KINDS = frozenset({EventKind.RED_PACKET_SENT, EventKind.RED_PACKET_CLAIMED})
@@ -319,87 +428,86 @@ def _account_kinds(connection: Connection) -> dict[int, AccountKind]:
     return {row[0]: AccountKind.BOT if row[1] else AccountKind.OPERATOR for row in rows}
 
 
-def _join_days(connection: Connection, group_id: int, zone: ZoneInfo) -> dict[int, list[date]]:
-    joins: dict[int, list[date]] = defaultdict(list)
-    rows = connection.execute(
-        select(events.c.member_id, events.c.ts_us)
-        .where(
-            events.c.group_id == group_id,
-            text(LIFECYCLE_WHERE),
-            events.c.kind == str(EventKind.JOIN),
-            events.c.member_id.is_not(None),
-        )
-        .order_by(events.c.ts_us)
+def _join_days(
+    connection: Connection, group_ids: list[int], zone: ZoneInfo, since_us: int
+) -> dict[int, dict[int, list[date]]]:
+    """Per group, each member's local join days since the time, in order (from the partial index)."""
+    joins: dict[int, dict[int, list[date]]] = defaultdict(lambda: defaultdict(list))
+    rows = _driver_rows(
+        connection,
+        f"SELECT group_id, member_id, ts_us FROM events WHERE group_id IN ({_marks(len(group_ids))}) "
+        f"AND {LIFECYCLE_WHERE} AND kind = ? AND member_id IS NOT NULL AND ts_us >= ? ORDER BY ts_us",
+        [*group_ids, str(EventKind.JOIN), since_us],
     )
-    for member_id, ts_us in rows:
-        joins[member_id].append(local_day(ts_us, zone))
+    days: dict[int, date] = {}
+    for group_id, member_id, ts_us in rows:
+        quarter = ts_us // _BUCKET_US  # every UTC offset in use is a multiple of 15 minutes
+        day = days.get(quarter)
+        if day is None:
+            day = days[quarter] = local_day(ts_us, zone)
+        joins[group_id][member_id].append(day)
     return joins
 
 
-def _reply_authors(connection: Connection, group_id: int, loaded: list[StoredEvent]) -> dict[bytes, int]:
-    """Authors of the messages that the loaded events reply to (which may be older than the window)."""
-    wanted = list({e.reply_to_key for e in loaded if e.reply_to_key is not None})
-    authors: dict[bytes, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = connection.execute(
-            select(events.c.key, events.c.member_id).where(
-                events.c.group_id == group_id, events.c.key.in_(chunk), events.c.member_id.is_not(None)
-            )
+def _reply_authors(
+    connection: Connection, loaded: dict[int, list[StoredEvent]]
+) -> dict[int, dict[bytes, int]]:
+    """Per group, authors of the messages the loaded events reply to (which may be older than the window)."""
+    wanted = sorted(
+        {(group_id, e.reply_to_key) for group_id, found in loaded.items() for e in found if e.reply_to_key}
+    )
+    authors: dict[int, dict[bytes, int]] = defaultdict(dict)
+    for start in range(0, len(wanted), _IN_LIST):
+        chunk = wanted[start : start + _IN_LIST]
+        group_ids = sorted({group_id for group_id, _ in chunk})
+        keys = sorted({key for _, key in chunk})
+        rows = _driver_rows(
+            connection,
+            f"SELECT group_id, key, member_id FROM events WHERE group_id IN ({_marks(len(group_ids))}) "
+            f"AND key IN ({_marks(len(keys))}) AND member_id IS NOT NULL",
+            [*group_ids, *keys],
         )
-        authors.update((bytes(key), member_id) for key, member_id in rows)
+        for group_id, key, member_id in rows:
+            authors[group_id][bytes(key)] = member_id
     return authors
 
 
-def _touched_members(connection: Connection, after: int, upto: int) -> dict[int, set[int]]:
-    """The (group, member) pairs that events (after, upto] are about: their memberships need rebuilding."""
-    touched: dict[int, set[int]] = defaultdict(set)
-    rows = connection.execute(
-        select(events.c.group_id, events.c.member_id)
-        .where(events.c.id > after, events.c.id <= upto, events.c.member_id.is_not(None))
-        .distinct()
-    )
-    for group_id, member_id in rows:
-        touched[group_id].add(member_id)
-    return touched
+def _rebuild_memberships(connection: Connection, members_by_group: dict[int, set[int]]) -> None:
+    """Memberships of the members the new events are about, from their join, leave, removal and admin
+    events and their message counts in the rollups (which the same transaction has just brought up to
+    date), so a daily update does not rescan a group's whole history.
 
-
-def _rebuild_memberships(connection: Connection, group_id: int, member_ids: set[int]) -> None:
-    """Memberships of some members of a group, from their join, leave, removal and admin events and their
-    message counts in the rollups (which the same transaction has just brought up to date).
-
-    Only the members the new events are about are rebuilt, so a daily update does not rescan a group's
-    whole history. Roles an operator designated are kept across rebuilds.
+    Several groups are rebuilt per query: every (group, member) pair among those groups and members is
+    rebuilt, which includes the touched ones. Roles an operator designated are kept across rebuilds.
     """
-    wanted = sorted(member_ids)
-    for start in range(0, len(wanted), 500):
-        _rebuild_membership_chunk(connection, group_id, wanted[start : start + 500])
-    renamed = connection.execute(
-        select(events.c.payload)
-        .where(events.c.group_id == group_id, text(LIFECYCLE_WHERE), events.c.kind == str(EventKind.RENAME))
-        .order_by(events.c.ts_us.desc(), events.c.id.desc())
-        .limit(1)
-    ).scalar()
-    if renamed:
-        name = orjson.loads(renamed).get("name")
-        if name:
-            connection.execute(update(groups).where(groups.c.id == group_id).values(name=str(name)[:300]))
+    batch_groups: set[int] = set()
+    batch_members: set[int] = set()
+    for group_id in sorted(members_by_group):
+        for chunk in _chunks(sorted(members_by_group[group_id])):
+            if batch_groups and (len(batch_members) + len(chunk) > _IN_LIST or len(batch_groups) >= _IN_LIST):
+                _rebuild_membership_batch(connection, sorted(batch_groups), sorted(batch_members))
+                batch_groups, batch_members = set(), set()
+            batch_groups.add(group_id)
+            batch_members.update(chunk)
+    if batch_groups:
+        _rebuild_membership_batch(connection, sorted(batch_groups), sorted(batch_members))
 
 
-def _rebuild_membership_chunk(connection: Connection, group_id: int, member_ids: list[int]) -> None:
-    designated = dict(
-        connection.execute(
-            select(memberships.c.member_id, memberships.c.roles).where(
-                memberships.c.group_id == group_id, memberships.c.member_id.in_(member_ids)
+def _rebuild_membership_batch(connection: Connection, group_ids: list[int], member_ids: list[int]) -> None:
+    designated: dict[tuple[int, int], Any] = {
+        (group_id, member_id): roles
+        for group_id, member_id, roles in connection.execute(
+            select(memberships.c.group_id, memberships.c.member_id, memberships.c.roles).where(
+                memberships.c.group_id.in_(group_ids), memberships.c.member_id.in_(member_ids)
             )
-        ).all()
-    )
-    state: dict[int, dict[str, Any]] = {}
+        )
+    }
+    state: dict[tuple[int, int], dict[str, Any]] = {}
 
-    def row(member_id: int) -> dict[str, Any]:
-        found = state.get(member_id)
+    def row(group_id: int, member_id: int) -> dict[str, Any]:
+        found = state.get((group_id, member_id))
         if found is None:
-            found = state[member_id] = {
+            found = state[(group_id, member_id)] = {
                 "group_id": group_id,
                 "member_id": member_id,
                 "joined_us": None,
@@ -410,22 +518,21 @@ def _rebuild_membership_chunk(connection: Connection, group_id: int, member_ids:
                 "last_message_us": None,
                 "messages": 0,
                 "is_admin": False,
-                "roles": designated.get(member_id) or [],
+                "roles": designated.get((group_id, member_id)) or [],
             }
         return found
 
-    lifecycle = connection.execute(
-        select(events.c.member_id, events.c.actor_id, events.c.kind, events.c.ts_us, events.c.payload)
-        .where(
-            events.c.group_id == group_id,
-            text(LIFECYCLE_WHERE),  # exactly the partial index's condition, so that it is used
-            events.c.kind.in_([str(k) for k in LIFECYCLE_KINDS]),
-            events.c.member_id.in_(member_ids),
-        )
-        .order_by(events.c.ts_us, events.c.id)
+    lifecycle = _driver_rows(
+        connection,
+        # The condition is exactly the partial index's, so that the index is used.
+        "SELECT group_id, member_id, actor_id, kind, ts_us, payload FROM events "
+        f"WHERE group_id IN ({_marks(len(group_ids))}) AND {LIFECYCLE_WHERE} "
+        f"AND kind IN ({_marks(len(LIFECYCLE_KINDS))}) AND member_id IN ({_marks(len(member_ids))}) "
+        "ORDER BY ts_us, id",
+        [*group_ids, *(str(k) for k in LIFECYCLE_KINDS), *member_ids],
     )
-    for member_id, actor_id, kind, ts_us, payload_text in lifecycle:
-        current = row(member_id)
+    for group_id, member_id, actor_id, kind, ts_us, payload_text in lifecycle:
+        current = row(group_id, member_id)
         payload = orjson.loads(payload_text) if payload_text else {}
         if kind == EventKind.JOIN:
             if current["joined_us"] is None or current["left_us"] is not None:
@@ -437,21 +544,42 @@ def _rebuild_membership_chunk(connection: Connection, group_id: int, member_ids:
             current["left_us"] = ts_us
         elif kind == EventKind.ADMIN_CHANGE:
             current["is_admin"] = bool(payload.get("granted", True))
-    activity = connection.execute(
-        select(
-            member_days.c.member_id,
-            func.sum(member_days.c.messages),
-            func.min(member_days.c.first_message_us),
-            func.max(member_days.c.last_message_us),
-        )
-        .where(member_days.c.group_id == group_id, member_days.c.member_id.in_(member_ids))
-        .group_by(member_days.c.member_id)
+    activity = _driver_rows(
+        connection,
+        "SELECT group_id, member_id, SUM(messages), MIN(first_message_us), MAX(last_message_us) "
+        f"FROM member_days WHERE group_id IN ({_marks(len(group_ids))}) "
+        f"AND member_id IN ({_marks(len(member_ids))}) GROUP BY group_id, member_id",
+        [*group_ids, *member_ids],
     )
-    for member_id, count, first, last in activity:
+    for group_id, member_id, count, first, last in activity:
         if count:
-            row(member_id).update(messages=int(count), first_message_us=first, last_message_us=last)
+            row(group_id, member_id).update(messages=int(count), first_message_us=first, last_message_us=last)
+    for pair, roles in designated.items():
+        if roles and pair not in state:
+            row(*pair)  # an operator's designation outlives a rebuild that finds nothing else
     connection.execute(
-        delete(memberships).where(memberships.c.group_id == group_id, memberships.c.member_id.in_(member_ids))
+        delete(memberships).where(
+            memberships.c.group_id.in_(group_ids), memberships.c.member_id.in_(member_ids)
+        )
     )
     if state:
         connection.execute(insert(memberships), list(state.values()))
+
+
+def _apply_renames(connection: Connection, group_ids: set[int]) -> None:
+    """A group whose new events include a rename takes the name of its latest rename."""
+    latest: dict[int, tuple[int, int, str | None]] = {}
+    for chunk in _chunks(sorted(group_ids)):
+        rows = _driver_rows(
+            connection,
+            f"SELECT group_id, ts_us, id, payload FROM events WHERE group_id IN ({_marks(len(chunk))}) "
+            f"AND {LIFECYCLE_WHERE} AND kind = ?",
+            [*chunk, str(EventKind.RENAME)],
+        )
+        for group_id, ts_us, event_id, payload in rows:
+            if group_id not in latest or (ts_us, event_id) > latest[group_id][:2]:
+                latest[group_id] = (ts_us, event_id, payload)
+    for group_id, (_, _, payload) in latest.items():
+        name = orjson.loads(payload).get("name") if payload else None
+        if name:
+            connection.execute(update(groups).where(groups.c.id == group_id).values(name=str(name)[:300]))
