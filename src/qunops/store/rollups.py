@@ -168,6 +168,7 @@ def _touched(
         .distinct()
     ).all()
     touched.zones = _group_zones(connection, sorted({row[0] for row in rows}))
+    reach_back: dict[int, set[date]] = defaultdict(set)
     for group_id, quarter, kind in rows:
         zone = touched.zones[group_id]
         start_us = int(quarter) * _BUCKET_US
@@ -182,9 +183,10 @@ def _touched(
         ):
             # A claim can belong to yesterday's packet; a message just after midnight can answer
             # yesterday's questions. Later messages cannot reach back a day.
-            days.add(day - timedelta(days=1))
+            reach_back[group_id].add(day - timedelta(days=1))
         elif kind == EventKind.RENAME:
             touched.renamed.add(group_id)
+    _confirm_reach_back(connection, touched, reach_back, thresholds)
     for group_id, member_id in connection.execute(
         select(events.c.group_id, events.c.member_id)
         .where(events.c.id > after, events.c.id <= upto, events.c.member_id.is_not(None))
@@ -192,6 +194,32 @@ def _touched(
     ):
         touched.members[group_id].add(member_id)
     return touched
+
+
+def _confirm_reach_back(
+    connection: Connection, touched: _Touched, reach_back: dict[int, set[date]], thresholds: Thresholds
+) -> None:
+    """Add the previous days that new events may change: those with a red packet sent (a new claim can
+    be for it) or a member message within the answer window before their end (a new message can answer
+    it). Only member messages can be questions, and the day's rollup holds its last one, so the rollups
+    tell without reading events; a previous day with new events of its own is touched anyway.
+    """
+    window_us = thresholds.answer_window_s * 1_000_000
+    wanted: dict[date, list[int]] = defaultdict(list)
+    for group_id, days in reach_back.items():
+        for day in days - touched.days[group_id]:
+            wanted[day].append(group_id)
+    for day, group_ids in wanted.items():
+        for chunk in _chunks(sorted(group_ids)):
+            rows = connection.execute(
+                select(
+                    group_days.c.group_id, group_days.c.red_packets_sent, group_days.c.last_message_us
+                ).where(group_days.c.group_id.in_(chunk), group_days.c.day == day)
+            )
+            for group_id, packets, last_us in rows:
+                end = day_end_us(day, touched.zones[group_id])
+                if packets or (last_us is not None and last_us >= end - window_us):
+                    touched.days[group_id].add(day)
 
 
 def _group_zones(connection: Connection, group_ids: list[int]) -> dict[int, ZoneInfo]:
