@@ -376,3 +376,15 @@ def test_member_roles_from_a_mask_equal_roles_from_days() -> None:
         by_days = MemberFacts(1, days=spoke(*backs))
         by_mask = MemberFacts(1, spoke_mask=mask)
         assert infer_member_roles(by_days, AS_OF)[0] == infer_member_roles(by_mask, AS_OF)[0], backs
+
+
+def test_silent_members_from_the_store_get_what_the_general_rules_give() -> None:
+    # The store hands in a mask and 30-day totals; a member silent for the mask's whole span takes a
+    # shortcut, which must agree with the rules applied to the same facts given as days.
+    for joined_back, received in itertools.product((None, 0, 7, 8, 40), (0, 3)):
+        joined = None if joined_back is None else AS_OF - timedelta(days=joined_back)
+        by_days = MemberFacts(1, "a", joined=joined, days=spoke(received=received))
+        shortcut = MemberFacts(1, "a", joined=joined, spoke_mask=0, totals_30=(0, 0, received))
+        assert infer_member_roles(shortcut, AS_OF) == infer_member_roles(by_days, AS_OF), (joined, received)
+    assert Role.LURKER in roles_of(MemberFacts(1, spoke_mask=0, totals_30=(0, 0, 0)))
+    assert Role.NEWCOMER in roles_of(MemberFacts(1, joined=AS_OF, spoke_mask=0, totals_30=(0, 0, 0)))

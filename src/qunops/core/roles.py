@@ -141,6 +141,14 @@ def infer_member_roles(
 ) -> tuple[list[Role], MemberRoles]:
     """Every role one member holds by behaviour and designation, except opinion leader (group-relative)."""
     t = thresholds
+    if (
+        member.spoke_mask == 0
+        and member.totals_30 is not None
+        and not member.designated
+        and not member.is_operator
+        and not member.flagged_spam
+    ):
+        return _silent_member_roles(member, as_of, t)
     start30 = as_of - timedelta(days=t.core_window_days - 1)
     # With a mask and totals (what the store hands in) the member's days are not looked at.
     recent = [d for d in member.days if start30 <= d.day <= as_of] if member.days else []
@@ -188,6 +196,21 @@ def infer_member_roles(
         last_active=last_active,
     )
     return roles, reading
+
+
+def _silent_member_roles(member: MemberFacts, as_of: date, t: Thresholds) -> tuple[list[Role], MemberRoles]:
+    """The common case, made cheap: a plain member who has not spoken within the mask's days (most of
+    a large group) is a lurker, and a newcomer if they joined recently; no activity role can apply."""
+    roles: list[Role] = []
+    if member.joined is not None and 0 <= (as_of - member.joined).days <= t.new_member_days:
+        roles.append(Role.NEWCOMER)
+    roles.append(Role.LURKER)
+    messages, answers, received = member.totals_30 or (0, 0, 0)
+    if answers >= t.answerer_answers:
+        roles.append(Role.ANSWERER)
+    return roles, MemberRoles(
+        member.member_id, member.name, tuple(roles), 0, messages, answers, received, None
+    )
 
 
 def _from_mask(mask: int, t: Thresholds) -> tuple[int, int, int | None, bool]:
@@ -316,6 +339,9 @@ def role_checks(
     return checks
 
 
+_NOT_SUGGESTED = frozenset({Role.SUSPECTED_SPAMMER, Role.OFFICIAL, Role.EXPERT})
+
+
 def suggestions(members: Sequence[MemberRoles]) -> list[Suggestion]:
     """Where a designated role fits what a member already does.
 
@@ -324,7 +350,9 @@ def suggestions(members: Sequence[MemberRoles]) -> list[Suggestion]:
     """
     found: list[Suggestion] = []
     candidates = [
-        m for m in members if not set(m.roles) & {Role.SUSPECTED_SPAMMER, Role.OFFICIAL, Role.EXPERT}
+        m
+        for m in members
+        if (Role.ANSWERER in m.roles or Role.OPINION_LEADER in m.roles) and _NOT_SUGGESTED.isdisjoint(m.roles)
     ]
     answerers = [m for m in candidates if Role.ANSWERER in m.roles]
     if answerers and not any(Role.EXPERT in m.roles for m in members):
