@@ -26,15 +26,21 @@ class ImportFormatError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """One input file: a path on disk, or a member of a zip archive (`name` is `archive.zip!member`)."""
+    """One input file: a path on disk, or a member of a zip archive (`name` is `archive.zip!member`).
+
+    `path` (and `member` for a zip member) say where it lives, so that another process can open it again;
+    both are None for sources that exist only in memory.
+    """
 
     name: str
     open_binary: Callable[[], IO[bytes]]
     size: int
+    path: Path | None = None
+    member: str | None = None
 
     @classmethod
     def from_path(cls, path: Path) -> SourceFile:
-        return cls(str(path), lambda: path.open("rb"), path.stat().st_size)
+        return cls(str(path), lambda: path.open("rb"), path.stat().st_size, path)
 
     @classmethod
     def from_zip_member(cls, archive: Path, member: zipfile.ZipInfo) -> SourceFile:
@@ -43,7 +49,15 @@ class SourceFile:
             zf = zipfile.ZipFile(archive)
             return _ClosingStream(zf.open(member), zf)
 
-        return cls(f"{archive}!{member.filename}", opener, member.file_size)
+        return cls(f"{archive}!{member.filename}", opener, member.file_size, archive, member.filename)
+
+    @classmethod
+    def reopen(cls, path: Path, member: str | None) -> SourceFile:
+        """The source with this `path` and `member`, as another process sees it."""
+        if member is None:
+            return cls.from_path(path)
+        with zipfile.ZipFile(path) as archive:
+            return cls.from_zip_member(path, archive.getinfo(member))
 
     def head(self, size: int = 65536) -> bytes:
         with self.open_binary() as stream:
