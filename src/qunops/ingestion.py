@@ -158,8 +158,9 @@ def _import_file(
         report.format = importer.name
         with engine.begin() as connection:
             writer = EventWriter(connection, workspace_id, batch_size)
-            if source.path is not None and source.size >= PARSE_PROCESS_FROM:
-                with _ParseProcess(source, importer.name, zone, batch_size) as parsed:
+            parsed = _ParseProcess.start(source, importer.name, zone, batch_size)
+            if parsed is not None:
+                with parsed:
                     batches = parsed.batches(context)
                     if progress is not None:
                         batches = _counting_batches(batches, source.name, progress)
@@ -226,26 +227,38 @@ class _ParseProcess:
     is for a file parsed here.
     """
 
-    def __init__(self, source: SourceFile, importer: str, zone: ZoneInfo, batch_size: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], receiver: Connection) -> None:
+        self._process = process
+        self._receiver = receiver
+
+    @classmethod
+    def start(
+        cls, source: SourceFile, importer: str, zone: ZoneInfo, batch_size: int
+    ) -> _ParseProcess | None:
+        """The child parsing `source`; None when the file is parsed here (small, not on disk, or no
+        process could be started)."""
+        if source.path is None or source.size < PARSE_PROCESS_FROM or zone.key is None or not sys.executable:
+            return None
+        task = [str(source.path), source.member, importer, zone.key, batch_size]
+        # The child imports the same qunops as this process, wherever that comes from (no empty entry:
+        # it would put the working directory on the child's path).
+        paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in paths if path)}
         read_fd, write_fd = os.pipe()
-        self._receiver = Connection(read_fd, writable=False)
-        task = [str(source.path), source.member, importer, zone.key, batch_size, write_fd]
-        # The child imports the same qunops as this process, wherever that comes from.
-        package_root = str(Path(__file__).resolve().parents[1])
-        environment = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]),
-        }
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, json.dumps(task)],
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, json.dumps([*task, write_fd])],
                 stdin=subprocess.DEVNULL,
                 pass_fds=(write_fd,),
                 start_new_session=True,
                 env=environment,
             )
+        except OSError:
+            os.close(read_fd)
+            return None  # parsing here is slower, not wrong
         finally:
             os.close(write_fd)  # the child holds the only sending end: its exit ends the pipe
+        return cls(process, Connection(read_fd, writable=False))
 
     def __enter__(self) -> _ParseProcess:
         return self
