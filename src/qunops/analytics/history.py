@@ -11,11 +11,13 @@ which is all the role rules need (core, regular, lurker, slipping) without shipp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -178,16 +180,52 @@ def load_histories(
 ) -> list[GroupHistory]:
     """Every group of the workspace (or the given ones) as of the date: `days_back` days of group rollups
     ending with `as_of`, the last member message before its end, and its members with their activity."""
+    fresh = not connection.in_transaction()  # sees only committed data, as another connection would
     infos = load_groups(connection, workspace_id, group_ids)
     if not infos:
         return []
     ids = [g.id for g in infos] if group_ids is not None else None
     histories = {g.id: GroupHistory(g, as_of, end_of_day_us(as_of, g.zone)) for g in infos}
-    _load_days(connection, workspace_id, ids, histories, as_of, days_back, with_hours)
-    _load_last_messages(connection, workspace_id, ids, histories, as_of)
-    _load_members(connection, workspace_id, ids, histories)
-    _load_member_activity(connection, workspace_id, ids, histories, as_of, thresholds)
+    with _beside(connection, fresh, _member_activity_rows, workspace_id, ids, as_of, thresholds) as activity:
+        _load_days(connection, workspace_id, ids, histories, as_of, days_back, with_hours)
+        _load_last_messages(connection, workspace_id, ids, histories, as_of)
+        _load_members(connection, workspace_id, ids, histories)
+    _apply_member_activity(activity.result(), histories, thresholds)
     return [histories[g.id] for g in infos]
+
+
+_T = TypeVar("_T")
+
+
+@contextmanager
+def _beside(
+    connection: Connection, fresh: bool, query: Callable[..., _T], *args: Any
+) -> Iterator[Future[_T]]:
+    """Run `query(connection, *args)` on a second connection in a thread while the caller goes on.
+
+    The heaviest loader is mostly the database's own work, during which the driver lets go of the
+    interpreter lock, so the other loaders' Python runs meanwhile on the second core. Only when the
+    caller's connection has no transaction of its own yet (so a second connection sees the same data)
+    and the database is not an in-memory one; otherwise the query runs here first.
+    """
+    url = connection.engine.url
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    if not fresh or in_memory:
+        done: Future[_T] = Future()
+        done.set_result(query(connection, *args))
+        yield done
+        return
+
+    def run() -> _T:
+        with connection.engine.connect() as other:
+            return query(other, *args)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qunops-load") as pool:
+        future = pool.submit(run)
+        try:
+            yield future
+        finally:
+            wait([future])
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -366,14 +404,15 @@ def day_offset(connection: Connection, as_of: date, column: Any) -> ColumnElemen
     return cast(literal(as_of) - column, Integer)
 
 
-def _load_member_activity(
+def _member_activity_rows(
     connection: Connection,
     workspace_id: int,
     ids: Sequence[int] | None,
-    histories: dict[int, GroupHistory],
     as_of: date,
     thresholds: Thresholds,
-) -> None:
+) -> list[tuple[Any, ...]]:
+    """One row per (group, member): last day spoken, spoke mask, 30-day messages, answers and replies
+    and mentions received, and whether it is an operator account; bots are left out."""
     d = member_days.c
     start30 = as_of - timedelta(days=thresholds.speaker_window_days - 1)
     mask_start = as_of - timedelta(days=MASK_DAYS - 1)
@@ -401,10 +440,16 @@ def _load_member_activity(
         )
         .group_by(d.group_id, d.member_id, members.c.is_operator)
     )
+    return [tuple(row) for row in rows]
+
+
+def _apply_member_activity(
+    rows: list[tuple[Any, ...]], histories: dict[int, GroupHistory], thresholds: Thresholds
+) -> None:
     by_group: dict[int, dict[int, tuple[Any, ...]]] = defaultdict(dict)
     month = (1 << thresholds.speaker_window_days) - 1
     for fetched in rows:
-        by_group[fetched[0]][fetched[1]] = tuple(fetched)
+        by_group[fetched[0]][fetched[1]] = fetched
         history = histories.get(fetched[0])
         if history is not None and not fetched[7] and int(fetched[3] or 0) & month and fetched[4]:
             history.speakers_30 += 1

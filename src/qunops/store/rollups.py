@@ -480,11 +480,22 @@ def _join_days(
 def _reply_authors(
     connection: Connection, loaded: dict[int, list[StoredEvent]]
 ) -> dict[int, dict[bytes, int]]:
-    """Per group, authors of the messages the loaded events reply to (which may be older than the window)."""
-    wanted = sorted(
-        {(group_id, e.reply_to_key) for group_id, found in loaded.items() for e in found if e.reply_to_key}
-    )
+    """Per group, authors of the messages the loaded events reply to (which may be older than the window).
+
+    Most replies answer something recent, already among the loaded events; only the others are looked up.
+    """
     authors: dict[int, dict[bytes, int]] = defaultdict(dict)
+    missing: set[tuple[int, bytes]] = set()
+    for group_id, found in loaded.items():
+        targets = {e.reply_to_key for e in found if e.reply_to_key is not None}
+        if not targets:
+            continue
+        known = authors[group_id]
+        for e in found:
+            if e.key in targets and e.member_id is not None:
+                known[e.key] = e.member_id
+        missing.update((group_id, key) for key in targets if key not in known)
+    wanted = sorted(missing)
     for start in range(0, len(wanted), _IN_LIST):
         chunk = wanted[start : start + _IN_LIST]
         group_ids = sorted({group_id for group_id, _ in chunk})

@@ -195,6 +195,7 @@ member_days = Table(
     Column("first_message_us", BigInteger, nullable=True),
     Column("last_message_us", BigInteger, nullable=True),
     Index("ix_member_days_member", "member_id", "day"),
+    sqlite_with_rowid=False,  # rows clustered by (group, member, day): aggregates read one B-tree
 )
 
 fill_state = Table(
