@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 
 from qunops.core.bulk import collector_paused
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
@@ -68,11 +68,14 @@ def fill_rollups(
             if newest <= done:
                 break
             upto = min(newest, done + chunk_events)
+            if done == 0:
+                _reset_memberships(connection)
             touched = _touched(connection, done, upto, thresholds)
             kinds = _account_kinds(connection)
+            activity: dict[tuple[int, int], _Activity] = {}
             for batch in _day_batches(touched):
-                _recompute_days(connection, batch, thresholds, kinds)
-            _rebuild_memberships(connection, touched.members)
+                _recompute_days(connection, batch, thresholds, kinds, activity)
+            _update_memberships(connection, touched.lifecycle, activity)
             _apply_renames(connection, touched.renamed)
             touched_groups.update(touched.days)
             report.days += sum(len(days) for days in touched.days.values())
@@ -131,7 +134,7 @@ class _Touched:
 
     zones: dict[int, ZoneInfo] = field(default_factory=dict)
     days: dict[int, set[date]] = field(default_factory=lambda: defaultdict(set))
-    members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    lifecycle: set[tuple[int, int]] = field(default_factory=set)  # (group, member) with a new join, leave...
     renamed: set[int] = field(default_factory=set)
 
 
@@ -187,12 +190,20 @@ def _touched(
         elif kind == EventKind.RENAME:
             touched.renamed.add(group_id)
     _confirm_reach_back(connection, touched, reach_back, thresholds)
-    for group_id, member_id in connection.execute(
-        select(events.c.group_id, events.c.member_id)
-        .where(events.c.id > after, events.c.id <= upto, events.c.member_id.is_not(None))
-        .distinct()
-    ):
-        touched.members[group_id].add(member_id)
+    touched.lifecycle.update(
+        (group_id, member_id)
+        for group_id, member_id in connection.execute(
+            select(events.c.group_id, events.c.member_id)
+            .where(
+                events.c.id > after,
+                events.c.id <= upto,
+                text(LIFECYCLE_WHERE),
+                events.c.kind.in_([str(k) for k in LIFECYCLE_KINDS]),
+                events.c.member_id.is_not(None),
+            )
+            .distinct()
+        )
+    )
     return touched
 
 
@@ -252,9 +263,14 @@ def _day_batches(touched: _Touched) -> list[_DayBatch]:
 
 
 def _recompute_days(
-    connection: Connection, batch: _DayBatch, thresholds: Thresholds, kinds: dict[int, AccountKind]
+    connection: Connection,
+    batch: _DayBatch,
+    thresholds: Thresholds,
+    kinds: dict[int, AccountKind],
+    activity: dict[tuple[int, int], _Activity],
 ) -> None:
-    """Recompute the batch's days of its groups from scratch, from all their events."""
+    """Recompute the batch's days of its groups from scratch, from all their events, and add to
+    `activity` how each member's message count and first and last messages change with them."""
     zone, days = batch.zone, batch.days
     lookahead = max(thresholds.answer_window_s, thresholds.red_packet_claim_window_s) * 1_000_000
     lookbehind = thresholds.red_packet_claim_window_s * 1_000_000
@@ -277,9 +293,15 @@ def _recompute_days(
     connection.execute(
         delete(group_days).where(group_days.c.group_id.in_(batch.group_ids), group_days.c.day.in_(days))
     )
-    connection.execute(
-        delete(member_days).where(member_days.c.group_id.in_(batch.group_ids), member_days.c.day.in_(days))
+    removed = _driver_rows(
+        connection,
+        f"DELETE FROM member_days WHERE group_id IN ({_marks(len(batch.group_ids))}) "
+        f"AND day IN ({_marks(len(days))}) RETURNING group_id, member_id, messages",
+        [*batch.group_ids, *(_day_parameter(connection, day) for day in days)],
     )
+    for group_id, member_id, messages in removed:
+        if messages:
+            _activity(activity, group_id, member_id).messages -= messages
     bounds = [(day, day_start_us(day, zone), day_end_us(day, zone)) for day in days]
     group_rows: list[dict[str, Any]] = []
     member_rows: list[dict[str, Any]] = []
@@ -300,6 +322,12 @@ def _recompute_days(
         connection.execute(insert(group_days), group_rows)
     if member_rows:
         connection.execute(insert(member_days), member_rows)
+    for row in member_rows:
+        if row["messages"]:
+            change = _activity(activity, row["group_id"], row["member_id"])
+            change.messages += row["messages"]
+            change.first_us = _earliest(change.first_us, row["first_message_us"])
+            change.last_us = _latest(change.last_us, row["last_message_us"])
 
 
 def _roll_up_group(
@@ -511,57 +539,146 @@ def _reply_authors(
     return authors
 
 
-def _rebuild_memberships(connection: Connection, members_by_group: dict[int, set[int]]) -> None:
-    """Memberships of the members the new events are about, from their join, leave, removal and admin
-    events and their message counts in the rollups (which the same transaction has just brought up to
-    date), so a daily update does not rescan a group's whole history.
+@dataclass(slots=True)
+class _Activity:
+    """How one member's messages in one group change with the recomputed days."""
 
-    Several groups are rebuilt per query: every (group, member) pair among those groups and members is
-    rebuilt, which includes the touched ones. Roles an operator designated are kept across rebuilds.
-    """
-    batch_groups: set[int] = set()
-    batch_members: set[int] = set()
-    for group_id in sorted(members_by_group):
-        for chunk in _chunks(sorted(members_by_group[group_id])):
-            if batch_groups and (len(batch_members) + len(chunk) > _IN_LIST or len(batch_groups) >= _IN_LIST):
-                _rebuild_membership_batch(connection, sorted(batch_groups), sorted(batch_members))
-                batch_groups, batch_members = set(), set()
-            batch_groups.add(group_id)
-            batch_members.update(chunk)
-    if batch_groups:
-        _rebuild_membership_batch(connection, sorted(batch_groups), sorted(batch_members))
+    messages: int = 0  # new minus old messages on those days
+    first_us: int | None = None  # earliest and latest message on those days, as now computed
+    last_us: int | None = None
 
 
-def _rebuild_membership_batch(connection: Connection, group_ids: list[int], member_ids: list[int]) -> None:
-    designated: dict[tuple[int, int], Any] = {
-        (group_id, member_id): roles
-        for group_id, member_id, roles in connection.execute(
-            select(memberships.c.group_id, memberships.c.member_id, memberships.c.roles).where(
-                memberships.c.group_id.in_(group_ids), memberships.c.member_id.in_(member_ids)
-            )
+def _activity(activity: dict[tuple[int, int], _Activity], group_id: int, member_id: int) -> _Activity:
+    found = activity.get((group_id, member_id))
+    if found is None:
+        found = activity[(group_id, member_id)] = _Activity()
+    return found
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _day_parameter(connection: Connection, day: date) -> Any:
+    """A DATE as the driver takes it in raw SQL: SQLAlchemy stores dates as ISO text on SQLite."""
+    return day.isoformat() if connection.dialect.name == "sqlite" else day
+
+
+_LIFECYCLE_FIELDS = ("joined_us", "left_us", "inviter_id", "join_channel", "is_admin")
+
+
+def _reset_memberships(connection: Connection) -> None:
+    """Before a fill from the first event, forget what memberships derived from earlier fills (their
+    designated roles stay): the fill then adds everything again."""
+    connection.execute(
+        update(memberships).values(
+            joined_us=None,
+            left_us=None,
+            inviter_id=None,
+            join_channel=None,
+            first_message_us=None,
+            last_message_us=None,
+            messages=0,
+            is_admin=False,
         )
+    )
+
+
+def _update_memberships(
+    connection: Connection, lifecycle: set[tuple[int, int]], activity: dict[tuple[int, int], _Activity]
+) -> None:
+    """Bring memberships up to date with a chunk of new events, incrementally.
+
+    Events are only ever added, so a member's message count moves by what the recomputed days gained,
+    and their first and last messages can only move outwards. Joins, leaves, removals and admin changes
+    are replayed in full, but only for the (group, member) pairs that have a new one; everyone else keeps
+    theirs. Roles an operator designated are kept. Only rows that change are written.
+    """
+    pairs = sorted(lifecycle | {pair for pair, change in activity.items() if change.messages})
+    for start in range(0, len(pairs), _IN_LIST):
+        chunk = pairs[start : start + _IN_LIST]
+        _update_membership_chunk(connection, chunk, lifecycle, activity)
+
+
+def _update_membership_chunk(
+    connection: Connection,
+    pairs: list[tuple[int, int]],
+    lifecycle: set[tuple[int, int]],
+    activity: dict[tuple[int, int], _Activity],
+) -> None:
+    wanted = set(pairs)
+    group_ids = sorted({group_id for group_id, _ in pairs})
+    member_ids = sorted({member_id for _, member_id in pairs})
+    current: dict[tuple[int, int], dict[str, Any]] = {}
+    # Several groups and members per query: the rows found are filtered to the pairs wanted.
+    found = connection.execute(
+        select(memberships).where(
+            memberships.c.group_id.in_(group_ids), memberships.c.member_id.in_(member_ids)
+        )
+    )
+    for mapping in found.mappings():
+        pair = (mapping["group_id"], mapping["member_id"])
+        if pair in wanted:
+            current[pair] = dict(mapping)
+    replayed = _replay_lifecycle(connection, [pair for pair in pairs if pair in lifecycle])
+    changed: list[dict[str, Any]] = []
+    for pair in pairs:
+        before = current.get(pair)
+        row = dict(before) if before is not None else _empty_membership(*pair)
+        if pair in replayed:
+            row.update(replayed[pair])
+        change = activity.get(pair)
+        if change is not None and change.messages:
+            row["messages"] = (row["messages"] or 0) + change.messages
+            row["first_message_us"] = _earliest(row["first_message_us"], change.first_us)
+            row["last_message_us"] = _latest(row["last_message_us"], change.last_us)
+        if before is None and pair not in replayed and not row["messages"]:
+            continue  # nothing known about this pair yet
+        if row != before:
+            changed.append(row)
+    if not changed:
+        return
+    keys = [{"g": row["group_id"], "m": row["member_id"]} for row in changed]
+    connection.execute(
+        delete(memberships).where(
+            memberships.c.group_id == bindparam("g"), memberships.c.member_id == bindparam("m")
+        ),
+        keys,
+    )
+    connection.execute(insert(memberships), changed)
+
+
+def _empty_membership(group_id: int, member_id: int) -> dict[str, Any]:
+    return {
+        "group_id": group_id,
+        "member_id": member_id,
+        "joined_us": None,
+        "left_us": None,
+        "inviter_id": None,
+        "join_channel": None,
+        "first_message_us": None,
+        "last_message_us": None,
+        "messages": 0,
+        "is_admin": False,
+        "roles": [],
     }
+
+
+def _replay_lifecycle(
+    connection: Connection, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """Join, leave, removal and admin state of each pair, replayed from all its lifecycle events."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    group_ids = sorted({group_id for group_id, _ in pairs})
+    member_ids = sorted({member_id for _, member_id in pairs})
     state: dict[tuple[int, int], dict[str, Any]] = {}
-
-    def row(group_id: int, member_id: int) -> dict[str, Any]:
-        found = state.get((group_id, member_id))
-        if found is None:
-            found = state[(group_id, member_id)] = {
-                "group_id": group_id,
-                "member_id": member_id,
-                "joined_us": None,
-                "left_us": None,
-                "inviter_id": None,
-                "join_channel": None,
-                "first_message_us": None,
-                "last_message_us": None,
-                "messages": 0,
-                "is_admin": False,
-                "roles": designated.get((group_id, member_id)) or [],
-            }
-        return found
-
-    lifecycle = _driver_rows(
+    rows = _driver_rows(
         connection,
         # The condition is exactly the partial index's, so that the index is used.
         "SELECT group_id, member_id, actor_id, kind, ts_us, payload FROM events "
@@ -570,8 +687,13 @@ def _rebuild_membership_batch(connection: Connection, group_ids: list[int], memb
         "ORDER BY ts_us, id",
         [*group_ids, *(str(k) for k in LIFECYCLE_KINDS), *member_ids],
     )
-    for group_id, member_id, actor_id, kind, ts_us, payload_text in lifecycle:
-        current = row(group_id, member_id)
+    for group_id, member_id, actor_id, kind, ts_us, payload_text in rows:
+        pair = (group_id, member_id)
+        if pair not in wanted:
+            continue
+        current = state.get(pair)
+        if current is None:
+            current = state[pair] = {name: None for name in _LIFECYCLE_FIELDS} | {"is_admin": False}
         payload = orjson.loads(payload_text) if payload_text else {}
         if kind == EventKind.JOIN:
             if current["joined_us"] is None or current["left_us"] is not None:
@@ -583,26 +705,7 @@ def _rebuild_membership_batch(connection: Connection, group_ids: list[int], memb
             current["left_us"] = ts_us
         elif kind == EventKind.ADMIN_CHANGE:
             current["is_admin"] = bool(payload.get("granted", True))
-    activity = _driver_rows(
-        connection,
-        "SELECT group_id, member_id, SUM(messages), MIN(first_message_us), MAX(last_message_us) "
-        f"FROM member_days WHERE group_id IN ({_marks(len(group_ids))}) "
-        f"AND member_id IN ({_marks(len(member_ids))}) GROUP BY group_id, member_id",
-        [*group_ids, *member_ids],
-    )
-    for group_id, member_id, count, first, last in activity:
-        if count:
-            row(group_id, member_id).update(messages=int(count), first_message_us=first, last_message_us=last)
-    for pair, roles in designated.items():
-        if roles and pair not in state:
-            row(*pair)  # an operator's designation outlives a rebuild that finds nothing else
-    connection.execute(
-        delete(memberships).where(
-            memberships.c.group_id.in_(group_ids), memberships.c.member_id.in_(member_ids)
-        )
-    )
-    if state:
-        connection.execute(insert(memberships), list(state.values()))
+    return state
 
 
 def _apply_renames(connection: Connection, group_ids: set[int]) -> None:
