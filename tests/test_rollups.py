@@ -219,3 +219,27 @@ def test_an_answer_and_a_claim_after_midnight_update_the_day_before(engine: Engi
             ).where(group_days.c.day == datetime(2024, 5, 1).date())
         ).one()
     assert (row[0], row[1], list(row[2])) == (1, 1, [240.0])
+
+
+def test_a_fill_from_scratch_recomputes_memberships_and_keeps_designated_roles(
+    engine: Engine, workspace: int
+) -> None:
+    # Memberships are updated incrementally, so a fill that starts over (rollups forgotten, memberships
+    # kept for the operator's designations) must not add its counts on top of the old ones.
+    from sqlalchemy import delete, update
+
+    from qunops.store.schema import member_days, memberships
+
+    import_events(engine, workspace, iter(many_days(6)))
+    fill_rollups(engine)
+    with engine.begin() as connection:
+        connection.execute(update(memberships).where(memberships.c.messages > 0).values(roles=["expert"]))
+    before = derived_state(engine)
+    with engine.begin() as connection:
+        for table in (group_days, member_days, fill_state):
+            connection.execute(delete(table))
+    fill_rollups(engine)
+    assert derived_state(engine) == before
+    with engine.connect() as connection:
+        experts = connection.execute(select(memberships.c.roles).where(memberships.c.messages > 0)).scalars()
+        assert all(roles == ["expert"] for roles in experts)
