@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from qunops.core.bulk import collector_paused
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
@@ -604,6 +604,18 @@ def _update_memberships(
         _update_membership_chunk(connection, chunk, lifecycle, activity)
 
 
+_STATE_FIELDS = (
+    "joined_us",
+    "left_us",
+    "inviter_id",
+    "join_channel",
+    "is_admin",
+    "first_message_us",
+    "last_message_us",
+    "messages",
+)
+
+
 def _update_membership_chunk(
     connection: Connection,
     pairs: list[tuple[int, int]],
@@ -614,42 +626,48 @@ def _update_membership_chunk(
     group_ids = sorted({group_id for group_id, _ in pairs})
     member_ids = sorted({member_id for _, member_id in pairs})
     current: dict[tuple[int, int], dict[str, Any]] = {}
-    # Several groups and members per query: the rows found are filtered to the pairs wanted.
-    found = connection.execute(
-        select(memberships).where(
-            memberships.c.group_id.in_(group_ids), memberships.c.member_id.in_(member_ids)
-        )
+    # Several groups and members per query: the rows found are filtered to the pairs wanted. Designated
+    # roles are neither read nor written: an update leaves them as they are.
+    rows = _driver_rows(
+        connection,
+        f"SELECT group_id, member_id, {', '.join(_STATE_FIELDS)} FROM memberships "
+        f"WHERE group_id IN ({_marks(len(group_ids))}) AND member_id IN ({_marks(len(member_ids))})",
+        [*group_ids, *member_ids],
     )
-    for mapping in found.mappings():
-        pair = (mapping["group_id"], mapping["member_id"])
+    for row in rows:
+        pair = (row[0], row[1])
         if pair in wanted:
-            current[pair] = dict(mapping)
+            current[pair] = dict(zip(_STATE_FIELDS, row[2:], strict=True)) | {"is_admin": bool(row[6])}
     replayed = _replay_lifecycle(connection, [pair for pair in pairs if pair in lifecycle])
-    changed: list[dict[str, Any]] = []
+    updates: list[tuple[Any, ...]] = []
+    inserts: list[dict[str, Any]] = []
     for pair in pairs:
         before = current.get(pair)
-        row = dict(before) if before is not None else _empty_membership(*pair)
+        state = dict(before) if before is not None else _empty_membership(*pair)
         if pair in replayed:
-            row.update(replayed[pair])
+            state.update(replayed[pair])
         change = activity.get(pair)
         if change is not None and change.messages:
-            row["messages"] = (row["messages"] or 0) + change.messages
-            row["first_message_us"] = _earliest(row["first_message_us"], change.first_us)
-            row["last_message_us"] = _latest(row["last_message_us"], change.last_us)
-        if before is None and pair not in replayed and not row["messages"]:
-            continue  # nothing known about this pair yet
-        if row != before:
-            changed.append(row)
-    if not changed:
-        return
-    keys = [{"g": row["group_id"], "m": row["member_id"]} for row in changed]
-    connection.execute(
-        delete(memberships).where(
-            memberships.c.group_id == bindparam("g"), memberships.c.member_id == bindparam("m")
-        ),
-        keys,
-    )
-    connection.execute(insert(memberships), changed)
+            state["messages"] = (state["messages"] or 0) + change.messages
+            state["first_message_us"] = _earliest(state["first_message_us"], change.first_us)
+            state["last_message_us"] = _latest(state["last_message_us"], change.last_us)
+        if before is None:
+            if pair in replayed or state["messages"]:
+                inserts.append(state)
+        elif state != before:
+            updates.append((*(state[name] for name in _STATE_FIELDS), *pair))
+    if updates:
+        assignments = ", ".join(f"{name} = ?" for name in _STATE_FIELDS)
+        sql = f"UPDATE memberships SET {assignments} WHERE group_id = ? AND member_id = ?"
+        if connection.dialect.name != "sqlite":
+            sql = sql.replace("?", "%s")
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, updates)
+        finally:
+            cursor.close()
+    if inserts:
+        connection.execute(insert(memberships), inserts)
 
 
 def _empty_membership(group_id: int, member_id: int) -> dict[str, Any]:
