@@ -138,44 +138,56 @@ def roll_up_day(
     new_speakers: set[int] = set()
     questions: list[StoredEvent] = []
     within = data.events
+    # Locals rather than attribute lookups: this loop runs once per event of every rolled-up day.
+    account_kind, local_hour = data.account_kind, data.local_hour
+    latest_join_day, reply_author = data.latest_join_day, data.reply_author
+    new_member_days, today = thresholds.new_member_days, data.day
+    hour_counts = day.hour_counts
+    message_kind, member_kind, bot_kind = EventKind.MESSAGE, AccountKind.MEMBER, AccountKind.BOT
     for event in within:
         kind = event.kind
-        if kind == EventKind.MESSAGE and event.member_id is not None:
-            account = data.account_kind(event.member_id)
-            mine = person(event.member_id)
+        member_id = event.member_id
+        if kind == message_kind and member_id is not None:
+            account = account_kind(member_id)
+            mine = people.get(member_id)
+            if mine is None:
+                mine = people[member_id] = MemberDay(member_id, today)
             mine.messages += 1
-            mine.first_message_us = mine.first_message_us or event.ts_us
-            mine.last_message_us = event.ts_us
-            if account is AccountKind.BOT:
+            ts_us = event.ts_us
+            mine.first_message_us = mine.first_message_us or ts_us
+            mine.last_message_us = ts_us
+            if account is bot_kind:
                 day.bot_messages += 1
                 continue
-            for mentioned in (event.payload or {}).get("mentions", ()):
-                if isinstance(mentioned, int) and mentioned != event.member_id:
-                    person(mentioned).mentions_received += 1
+            if event.payload:
+                for mentioned in event.payload.get("mentions", ()):
+                    if isinstance(mentioned, int) and mentioned != member_id:
+                        person(mentioned).mentions_received += 1
             if event.reply_to_key is not None:
-                author = data.reply_author(event.reply_to_key)
-                if author is not None and author != event.member_id:
+                author = reply_author(event.reply_to_key)
+                if author is not None and author != member_id:
                     person(author).replies_received += 1
-            if account is AccountKind.OPERATOR:
+            if account is not member_kind:  # an operator account
                 day.operator_messages += 1
                 continue
             day.member_messages += 1
-            day.first_message_us = day.first_message_us or event.ts_us
-            day.last_message_us = event.ts_us
-            day.hour_counts[data.local_hour(event.ts_us)] += 1
-            speakers.add(event.member_id)
-            joined = data.latest_join_day(event.member_id, data.day)
-            if joined is not None and (data.day - joined).days <= thresholds.new_member_days:
-                new_speakers.add(event.member_id)
-            if is_question(event.text):
+            day.first_message_us = day.first_message_us or ts_us
+            day.last_message_us = ts_us
+            hour_counts[local_hour(ts_us)] += 1
+            speakers.add(member_id)
+            if member_id not in new_speakers:
+                joined = latest_join_day(member_id, today)
+                if joined is not None and (today - joined).days <= new_member_days:
+                    new_speakers.add(member_id)
+            if _QUESTION.search(event.text):
                 questions.append(event)
                 mine.questions += 1
         elif kind == EventKind.RED_PACKET_SENT:
             day.red_packets_sent += 1
         elif kind == EventKind.RED_PACKET_CLAIMED:
             day.red_packets_claimed += 1
-            if event.member_id is not None:
-                person(event.member_id).red_packets_claimed += 1
+            if member_id is not None:
+                person(member_id).red_packets_claimed += 1
         else:
             day.system_events += 1
             if kind == EventKind.JOIN:
