@@ -123,6 +123,20 @@ def test_dry_run_stores_nothing(cli_env: dict[str, str], tmp_path: Path) -> None
     assert real["events_new"] == 3
 
 
+def test_a_dry_run_over_several_new_groups_counts_each_group(cli_env: dict[str, str], tmp_path: Path) -> None:
+    # Each file's transaction is rolled back in a dry run, so the database hands the same new id to the
+    # next file's group: groups are counted by identity, not by id.
+    files = [
+        write_events(tmp_path / f"g{n}.jsonl", [{**record, "group": f"group-{n}"} for record in EVENTS])
+        for n in range(3)
+    ]
+    dry = json.loads(
+        qunops("import", *map(str, files), "--dry-run", "--json", env=cli_env, cwd=tmp_path).stdout
+    )
+    real = json.loads(qunops("import", *map(str, files), "--json", env=cli_env, cwd=tmp_path).stdout)
+    assert dry["groups"] == real["groups"] == 3
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [

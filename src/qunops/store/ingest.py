@@ -114,7 +114,8 @@ def prepared(events: Iterable[Event], keys: KeyMaker | None = None) -> Iterator[
 class IngestSummary:
     """What one ingest did. Groups and members are those the events touched (ids)."""
 
-    groups: set[int] = field(default_factory=set)
+    # (platform, external id): not database ids, which a dry run's rolled-back files hand out again
+    groups: set[tuple[str, str]] = field(default_factory=set)
     members: set[tuple[str, str]] = field(default_factory=set)  # (platform, identity key)
     events_new: int = 0
     events_existing: int = 0
@@ -198,9 +199,9 @@ class EventWriter:
             if group is not last_group:
                 last_group, group_id = group, self._group_id(group)
                 keys = by_group.setdefault(group_id, [])
+                summary.groups.add((group[0], group[1]))
             group_ids.append(group_id)
             keys.append(event[1])
-        summary.groups.update(by_group)
         existing = self._existing_keys(by_group)
         if not existing and sum(len(set(keys)) for keys in by_group.values()) == len(batch):
             new_ids, new_events = group_ids, batch  # the common case of a first import: no repeats
