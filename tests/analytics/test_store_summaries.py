@@ -126,3 +126,17 @@ def test_designated_roles_survive_and_detail_and_briefing(filled: Engine, worksp
     assert detail.newcomers_joined_30d == 9 and detail.newcomers_spoke_within_week == 8
     assert [i.group_id for i in briefing.items] == [s.id]
     assert briefing.items[0].actions[0].action == "daily_topic"
+
+
+def test_summaries_read_beside_the_caller_equal_those_read_in_one_connection(
+    filled: Engine, workspace: int
+) -> None:
+    # On a connection with no transaction yet, the heaviest loader runs on a second connection in a
+    # thread; inside a transaction everything is read on the caller's connection. Both read the same.
+    with filled.connect() as connection:
+        beside = group_summaries(connection, workspace, DAY0 + timedelta(days=6))
+    with filled.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")  # a transaction of its own: one connection only
+        alone = group_summaries(connection, workspace, DAY0 + timedelta(days=6))
+    assert beside == alone
+    assert beside[0].speakers_30d > 0 and any(m.messages_30 for m in beside[0].roles.members)
