@@ -155,6 +155,7 @@ class EventWriter:
         self._keys_of_new_groups: dict[int, set[bytes]] = {}  # groups with no events before this writer
         self._remembered = 0
         self._analyze_at = 5000
+        self._rows_before: int | None = None  # PostgreSQL's estimate of the events already stored
         self._member_ids: dict[tuple[str, str], int] = {}
         self._seen_names: set[tuple[tuple[str, str], str]] = set()  # names already stored this run
         self._name_times: dict[tuple[tuple[str, str], str], int] = {}  # names to store, earliest time
@@ -264,10 +265,17 @@ class EventWriter:
         if self._dialect == "postgresql" and self._inserted >= self._analyze_at:
             # A bulk load outruns autovacuum: with stale statistics the planner answers the existence
             # checks by scanning the whole group instead of the key index, and each batch gets slower.
-            # Refresh them as the tables grow (at 5k, 20k, 80k... rows: a few times per import).
+            # Refresh them as the tables grow (at 5k, 20k, 80k... rows: a few times per import), unless
+            # what this writer adds is small beside what the table held (a day's events over a year's
+            # history change no plan, and each ANALYZE of a large table costs a third of a second).
             cursor = self._raw_cursor()
             try:
-                cursor.execute("ANALYZE events, members, member_names")
+                if self._rows_before is None:
+                    cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'events'")
+                    found = cursor.fetchone()
+                    self._rows_before = max(0, int(found[0])) if found else 0
+                if self._inserted * 10 >= self._rows_before:
+                    cursor.execute("ANALYZE events, members, member_names")
             finally:
                 cursor.close()
             self._analyze_at *= 4
