@@ -25,7 +25,11 @@ OUT = ROOT / "bench" / "out"
 SUITES: dict[str, tuple[str, list[str], str]] = {
     "ingest": ("bench.ingest", ["1000000"], "Event-log ingest, 1,000,000 events"),
     "imports": ("bench.imports.run", ["1000000"], "Importing 1,000,000-message exports"),
-    "analytics": ("bench.analytics.run", ["--groups", "1000", "--days", "365"], "Analytics over 1,000 groups × 365 days"),
+    "analytics": (
+        "bench.analytics.run",
+        ["--groups", "1000", "--days", "365"],
+        "Analytics over 1,000 groups × 365 days",
+    ),
     "console": ("bench.console.overview", [], "Console overview of 1,000 groups"),
     "forecast": ("bench.forecast.backtest", [], "Death forecast backtest"),
     "moderation-quality": ("bench.moderation.quality", [], "Spam classifier quality (5-fold CV)"),
