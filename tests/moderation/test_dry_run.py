@@ -114,3 +114,35 @@ def test_the_moderate_command_dry_run_and_stored_run(
     run = json.loads(stored.stdout)
     assert run["flagged"] == data["flagged"] and run["cases_opened"] == data["flagged_members"]
     assert run["penalties"] == 0  # no rule asks for automatic penalties
+
+
+def test_the_report_raises_a_spam_burst_where_moderation_flagged_messages(
+    engine: Engine, workspace: int, community: Community
+) -> None:
+    # Flags stored by the real moderation run feed the day's summaries: a group with at least
+    # `spam_burst_flagged` flagged messages on a local day gets the spam-burst alert in that day's report.
+    from collections import Counter
+
+    from qunops.analytics.cli import report_command
+    from qunops.core.time import local_day
+    from qunops.store.schema import moderation_flags
+
+    assert service.moderate_new_events(engine, workspace, T0).flagged > 0
+    zone = ZoneInfo(CONFIG.timezone)
+    with engine.connect() as connection:
+        flags = Counter(
+            (int(g), local_day(int(ts), zone))
+            for g, ts in connection.execute(select(moderation_flags.c.group_id, moderation_flags.c.ts_us))
+        )
+    (group_id, day), most = flags.most_common(1)[0]
+    assert most >= 3, flags
+    app = typer.Typer()
+    app.command("report")(report_command)
+    app.command("noop")(lambda: None)
+    url = engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["report", "--as-of", day.isoformat(), "--json", "--database", url])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    bursts = {g for g, row in rows.items() if any(a["kind"] == "spam_burst" for a in row["alerts"])}
+    expected = {g for (g, d), n in flags.items() if d == day and n >= 3}
+    assert group_id in bursts and bursts == expected

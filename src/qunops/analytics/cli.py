@@ -48,7 +48,13 @@ def report_command(
             owner = connection.execute(select(groups.c.workspace_id).where(groups.c.id == group)).scalar()
             if owner != workspace_id:
                 raise CliError(f"--group: no group {group} in this workspace (see `qunops groups`)")
-        summaries = group_summaries(connection, workspace_id, day, [group] if group is not None else None)
+        # The report is an entry point: it joins moderation's flags of the day (spam bursts) to the analytics.
+        from qunops.moderation.store import flagged_on_day
+
+        flagged = flagged_on_day(connection, workspace_id, day)
+        summaries = group_summaries(
+            connection, workspace_id, day, [group] if group is not None else None, flagged=flagged
+        )
         rows = [_json_row(connection, s, day) for s in summaries] if as_json or html else []
         detail = None
         if html is not None and group is not None:

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from qunops.analytics.alerts import Alert
 from qunops.analytics.briefing import briefing_from
@@ -34,7 +34,8 @@ from qunops.console import queries
 from qunops.console.state import AlertState, alert_states_of, workspace_thresholds
 from qunops.core.thresholds import Thresholds
 from qunops.core.time import utcnow
-from qunops.store.schema import fill_state, groups, workspaces
+from qunops.moderation import service as moderation_service
+from qunops.store.schema import fill_state, groups, moderation_flags, workspaces
 
 # The overview's sort keys; "alerts" (the default) puts the groups whose open alerts are worst first.
 SORTS: dict[str, Callable[[GroupLine], Any]] = {
@@ -300,13 +301,17 @@ def forget_summaries() -> None:
 
 
 def _marks(connection: Connection) -> tuple[Any, ...]:
-    return tuple(connection.execute(select(fill_state.c.name, fill_state.c.last_event_id)).all())
+    """What the summaries depend on besides the date: the rollups' fill marks and the newest moderation
+    flag (a spam burst shows as soon as moderation flags it)."""
+    fills = tuple(connection.execute(select(fill_state.c.name, fill_state.c.last_event_id)).all())
+    return (*fills, connection.execute(select(func.max(moderation_flags.c.id))).scalar())
 
 
 def _compute(connection: Connection, key: tuple[Any, ...]) -> list[GroupSummary]:
     _, workspace_id, as_of, thresholds, _ = key
     marks = _marks(connection)
-    value = group_summaries(connection, workspace_id, as_of, thresholds=thresholds)
+    flagged = moderation_service.flagged_on_day(connection, workspace_id, as_of)
+    value = group_summaries(connection, workspace_id, as_of, flagged=flagged, thresholds=thresholds)
     _cache.put(key, _Entry(marks, time.monotonic(), value))
     return value
 

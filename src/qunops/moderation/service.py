@@ -72,6 +72,7 @@ from qunops.moderation.ladder import (
 )
 from qunops.moderation.message import MemberStanding, Message, ModerationContext, RecentActivity
 from qunops.moderation.store import flagged_counts as flagged_counts
+from qunops.moderation.store import flagged_on_day as flagged_on_day
 from qunops.moderation.verdict import Moderator, Verdict
 from qunops.store.schema import events, groups, member_days, members, memberships
 

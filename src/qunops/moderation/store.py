@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from qunops.core.time import from_us, from_us_or_none, to_us
+from qunops.core.time import day_end_us, day_start_us, from_us, from_us_or_none, local_day, to_us
 from qunops.moderation.ladder import Penalty, PenaltyKind
 from qunops.store.schema import (
     appeals,
@@ -30,8 +31,10 @@ from qunops.store.schema import (
     penalties,
     spam_models,
     users,
+    workspaces,
 )
 
+UTC_ZONE = ZoneInfo("UTC")
 WORKSPACE_SCOPE = "*"
 
 
@@ -689,3 +692,34 @@ def flagged_counts(connection: Connection, workspace_id: int, start_us: int, end
         .group_by(moderation_flags.c.group_id)
     ).all()
     return {int(g): int(n) for g, n in rows}
+
+
+def flagged_on_day(connection: Connection, workspace_id: int, day: date) -> dict[int, int]:
+    """Flagged messages per group sent on the local day `day` of that group's timezone (the workspace's
+    where the group has none): what the spam-burst alert of the day's summaries counts."""
+    zones = {
+        int(group_id): ZoneInfo(own or default)
+        for group_id, own, default in connection.execute(
+            select(groups.c.id, groups.c.timezone, workspaces.c.timezone)
+            .join(workspaces, workspaces.c.id == groups.c.workspace_id)
+            .where(groups.c.workspace_id == workspace_id)
+        )
+    }
+    if not zones:
+        return {}
+    # Every zone's day lies within a UTC day widened by the largest offsets (±14 hours).
+    widest = 14 * 3_600_000_000
+    start = day_start_us(day, UTC_ZONE) - widest
+    end = day_end_us(day, UTC_ZONE) + widest
+    counts: dict[int, int] = {}
+    for group_id, ts_us in connection.execute(
+        select(moderation_flags.c.group_id, moderation_flags.c.ts_us).where(
+            moderation_flags.c.workspace_id == workspace_id,
+            moderation_flags.c.ts_us >= start,
+            moderation_flags.c.ts_us < end,
+        )
+    ):
+        zone = zones.get(int(group_id))
+        if zone is not None and local_day(ts_us, zone) == day:
+            counts[int(group_id)] = counts.get(int(group_id), 0) + 1
+    return counts
