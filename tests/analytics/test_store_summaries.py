@@ -140,3 +140,23 @@ def test_summaries_read_beside_the_caller_equal_those_read_in_one_connection(
         alone = group_summaries(connection, workspace, DAY0 + timedelta(days=6))
     assert beside == alone
     assert beside[0].speakers_30d > 0 and any(m.messages_30 for m in beside[0].roles.members)
+
+
+def test_quiet_hours_set_as_thresholds_leave_the_night_out_of_the_silence_alert(
+    filled: Engine, workspace: int
+) -> None:
+    import dataclasses
+
+    from qunops.console.state import parse_thresholds
+    from qunops.core.thresholds import DEFAULT_THRESHOLDS
+
+    day = DAY0 + timedelta(days=6)  # the last messages are at about 10:30; the day ends 13.5 hours later
+    nights = dataclasses.replace(DEFAULT_THRESHOLDS, quiet_hours_start=20, quiet_hours_end=8)
+    with filled.connect() as connection:
+        (plain,) = group_summaries(connection, workspace, day)
+        (quiet,) = group_summaries(connection, workspace, day, thresholds=nights)
+    assert plain.silence_hours is not None and plain.silence_hours > 12
+    assert quiet.silence_hours == plain.silence_hours  # the measure itself is unchanged
+    assert "silence" in {a.kind for a in plain.alerts} and "silence" not in {a.kind for a in quiet.alerts}
+    overrides, errors = parse_thresholds({"quiet_hours_start": "23", "quiet_hours_end": "24"})
+    assert overrides == {"quiet_hours_start": 23} and errors == {"quiet_hours_end": "an hour from 0 to 23"}

@@ -256,6 +256,8 @@ def summarize(
     joins_week = window_sum(days, as_of, t.week_days, "joins")
     new_speakers_week = window_sum(days, as_of, t.week_days, "new_member_speakers")
     alert_silence = silence
+    if quiet_hours is None and t.quiet_hours_start != t.quiet_hours_end:
+        quiet_hours = (t.quiet_hours_start, t.quiet_hours_end)  # the workspace's setting
     if quiet_hours is not None:
         alert_silence = silence_hours(history.last_member_message_us, history.end_us, info.zone, quiet_hours)
     alerts = group_alerts(

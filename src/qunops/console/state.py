@@ -141,6 +141,9 @@ def parse_thresholds(form: dict[str, str]) -> tuple[dict[str, int | float], dict
         if name in _SHARES and not 0 <= value <= 1:
             errors[name] = "a share between 0 and 1"
             continue
+        if name in ("quiet_hours_start", "quiet_hours_end") and value > 23:
+            errors[name] = "an hour from 0 to 23"
+            continue
         values[name] = value
         if value != default:
             overrides[name] = value

@@ -27,6 +27,8 @@ class Thresholds:
 
     # Silence, death and the lifecycle.
     silence_alert_hours: int = 12
+    quiet_hours_start: int = 0  # local hour quiet hours begin (silence in them raises no alert), e.g. 23
+    quiet_hours_end: int = 0  # ...and end, e.g. 8; equal to the start: no quiet hours
     dead_days: int = 14
     dormant_days: int = 3
     launching_days: int = 7
