@@ -97,3 +97,24 @@ def test_report_table_html_and_errors(qq_store: dict[str, str], tmp_path: Path) 
     assert '"member_messages"' in text and "2015级研究生交流群" in text
     missing = CliRunner().invoke(_app(), ["report", "--group", "99", "--database", url])
     assert missing.exit_code != 0 and "no group 99" in str(missing.exception)
+
+
+def test_the_report_uses_the_thresholds_set_in_the_console(qq_store: dict[str, str]) -> None:
+    from sqlalchemy import select
+
+    from qunops.console.state import save_workspace_settings
+    from qunops.store.db import open_engine
+    from qunops.store.schema import users, workspaces
+
+    engine = open_engine(qq_store["QUNOPS_DATABASE_URL"])
+    with engine.begin() as connection:
+        workspace_id, zone = connection.execute(select(workspaces.c.id, workspaces.c.timezone)).one()
+        admin = connection.execute(select(users.c.id)).scalar_one()
+        save_workspace_settings(connection, workspace_id, admin, zone, {"thriving_wad": 7})
+    engine.dispose()
+    result = CliRunner().invoke(
+        _app(), ["report", "--as-of", "2016-08-07", "--json", "--database", qq_store["QUNOPS_DATABASE_URL"]]
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["wad"] == 6 and row["stage"] != "thriving"  # thriving now needs 7 active days of 7

@@ -48,12 +48,19 @@ def report_command(
             owner = connection.execute(select(groups.c.workspace_id).where(groups.c.id == group)).scalar()
             if owner != workspace_id:
                 raise CliError(f"--group: no group {group} in this workspace (see `qunops groups`)")
-        # The report is an entry point: it joins moderation's flags of the day (spam bursts) to the analytics.
+        # The report is an entry point: it joins moderation's flags of the day (spam bursts) and the
+        # thresholds set in the console's settings to the analytics, so both show the same.
+        from qunops.console.state import workspace_thresholds
         from qunops.moderation.store import flagged_on_day
 
         flagged = flagged_on_day(connection, workspace_id, day)
         summaries = group_summaries(
-            connection, workspace_id, day, [group] if group is not None else None, flagged=flagged
+            connection,
+            workspace_id,
+            day,
+            [group] if group is not None else None,
+            flagged=flagged,
+            thresholds=workspace_thresholds(connection, workspace_id),
         )
         rows = [_json_row(connection, s, day) for s in summaries] if as_json or html else []
         detail = None
