@@ -54,14 +54,10 @@ def report_command(
         from qunops.moderation.store import flagged_on_day
 
         flagged = flagged_on_day(connection, workspace_id, day)
-        summaries = group_summaries(
-            connection,
-            workspace_id,
-            day,
-            [group] if group is not None else None,
-            flagged=flagged,
-            thresholds=workspace_thresholds(connection, workspace_id),
-        )
+        thresholds = workspace_thresholds(connection, workspace_id)
+        with engine.connect() as fresh:  # no transaction yet: the summaries may read beside it
+            only = [group] if group is not None else None
+            summaries = group_summaries(fresh, workspace_id, day, only, flagged, thresholds=thresholds)
         rows = [_json_row(connection, s, day) for s in summaries] if as_json or html else []
         detail = None
         if html is not None and group is not None:
