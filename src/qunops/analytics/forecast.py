@@ -47,6 +47,7 @@ from qunops.core.events import EventKind
 from qunops.core.registry import DurationKind, GroupType
 from qunops.core.thresholds import DEFAULT_THRESHOLDS
 from qunops.core.time import day_end_us
+from qunops.store.db import in_memory
 from qunops.store.schema import events, group_days, groups, members, memberships, workspaces
 
 FORMAT_VERSION = 1
@@ -254,7 +255,7 @@ def stored_model(connection: Connection) -> ForecastModel | None:
 def stored_model_path(connection: Connection) -> Path | None:
     """Where a trained model for this store lives: `<database file>.forecast.joblib` (SQLite only)."""
     url = connection.engine.url
-    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+    if url.get_backend_name() != "sqlite" or in_memory(connection.engine) or url.database is None:
         return None
     return Path(url.database + ".forecast.joblib")
 

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from qunops.core.daily import GroupDay
 from qunops.core.metrics import end_of_day_us
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from qunops.store.db import in_memory
 from qunops.store.schema import group_days, groups, member_days, members, memberships, workspaces
 
 MASK_DAYS = 58  # slipping looks back 28 days of silence + the 30 days before it
@@ -208,9 +209,7 @@ def _beside(
     caller's connection has no transaction of its own yet (so a second connection sees the same data)
     and the database is not an in-memory one; otherwise the query runs here first.
     """
-    url = connection.engine.url
-    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-    if not fresh or in_memory:
+    if not fresh or in_memory(connection.engine):
         done: Future[_T] = Future()
         done.set_result(query(connection, *args))
         yield done

@@ -35,6 +35,7 @@ from qunops.console.state import AlertState, alert_states_of, workspace_threshol
 from qunops.core.thresholds import Thresholds
 from qunops.core.time import utcnow
 from qunops.moderation import service as moderation_service
+from qunops.store.db import in_memory
 from qunops.store.schema import fill_state, groups, moderation_flags, workspaces
 
 # The overview's sort keys; "alerts" (the default) puts the groups whose open alerts are worst first.
@@ -311,8 +312,7 @@ def _compute(connection: Connection, key: tuple[Any, ...]) -> list[GroupSummary]
     _, workspace_id, as_of, thresholds, _ = key
     marks = _marks(connection)
     flagged = moderation_service.flagged_on_day(connection, workspace_id, as_of)
-    url = connection.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    if in_memory(connection.engine):
         value = group_summaries(connection, workspace_id, as_of, flagged=flagged, thresholds=thresholds)
     else:
         # A connection without a transaction of its own lets the summaries read their heaviest query on

@@ -44,6 +44,12 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+def in_memory(engine: Engine) -> bool:
+    """An in-memory SQLite database: a second connection to it would be another, empty database."""
+    url = engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         parent = Path(database).expanduser().resolve().parent
