@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
@@ -102,3 +103,40 @@ def require_current(engine: Engine) -> None:
         raise StoreError(
             "the database is not set up or not current: run `qunops db upgrade` (or `qunops init`)"
         )
+
+
+IN_LIST = 500  # values per IN (...) list
+
+
+def driver_rows(connection: Connection, sql: str, parameters: list[Any]) -> list[Any]:
+    """Rows straight from the DB-API driver, for bulk reads (no result processing per row); `?` marks
+    become `%s` on psycopg."""
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, parameters)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def driver_executemany(connection: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """One statement for many rows of plain values, straight through the driver (`?` marks, as above)."""
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def placeholders(count: int) -> str:
+    """`?, ?, ...` for an IN list of `count` values, in `driver_rows` SQL."""
+    return ", ".join("?" * count)
+
+
+def date_parameter(connection: Connection, day: date) -> Any:
+    """A DATE as the driver takes it in raw SQL: SQLAlchemy stores dates as ISO text on SQLite."""
+    return day.isoformat() if connection.dialect.name == "sqlite" else day

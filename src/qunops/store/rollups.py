@@ -27,6 +27,14 @@ from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
+from qunops.store.db import IN_LIST, date_parameter, driver_rows, placeholders
+from qunops.store.memberships import (
+    LIFECYCLE_KINDS,
+    Activity,
+    activity_of,
+    reset_memberships,
+    update_memberships,
+)
 from qunops.store.schema import (
     LIFECYCLE_WHERE,
     events,
@@ -35,7 +43,6 @@ from qunops.store.schema import (
     groups,
     member_days,
     members,
-    memberships,
     workspaces,
 )
 
@@ -69,13 +76,13 @@ def fill_rollups(
                 break
             upto = min(newest, done + chunk_events)
             if done == 0:
-                _reset_memberships(connection)
+                reset_memberships(connection)
             touched = _touched(connection, done, upto, thresholds)
             kinds = _account_kinds(connection)
-            activity: dict[tuple[int, int], _Activity] = {}
+            activity: dict[tuple[int, int], Activity] = {}
             for batch in _day_batches(touched):
                 _recompute_days(connection, batch, thresholds, kinds, activity)
-            _update_memberships(connection, touched.lifecycle, activity)
+            update_memberships(connection, touched.lifecycle, activity)
             _apply_renames(connection, touched.renamed)
             touched_groups.update(touched.days)
             report.days += sum(len(days) for days in touched.days.values())
@@ -153,7 +160,6 @@ class _DayBatch:
 # Groups recomputed together share their queries; the product of groups and days bounds what one batch
 # holds in memory (a group with a long touched history is recomputed on its own).
 _BATCH_GROUP_DAYS = 4_000
-_IN_LIST = 500  # ids per IN (...) list
 
 
 def _touched(
@@ -248,7 +254,7 @@ def _group_zones(connection: Connection, group_ids: list[int]) -> dict[int, Zone
     return zones
 
 
-def _chunks(values: list[int], size: int = _IN_LIST) -> list[list[int]]:
+def _chunks(values: list[int], size: int = IN_LIST) -> list[list[int]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
 
 
@@ -258,7 +264,7 @@ def _day_batches(touched: _Touched) -> list[_DayBatch]:
         alike[(touched.zones[group_id].key, tuple(sorted(days)))].append(group_id)
     batches: list[_DayBatch] = []
     for (_, same_days), group_ids in sorted(alike.items()):
-        per_batch = max(1, min(_IN_LIST, _BATCH_GROUP_DAYS // len(same_days)))
+        per_batch = max(1, min(IN_LIST, _BATCH_GROUP_DAYS // len(same_days)))
         zone = touched.zones[group_ids[0]]
         chunks = _chunks(sorted(group_ids), per_batch)
         batches.extend(_DayBatch(chunk, list(same_days), zone) for chunk in chunks)
@@ -270,7 +276,7 @@ def _recompute_days(
     batch: _DayBatch,
     thresholds: Thresholds,
     kinds: dict[int, AccountKind],
-    activity: dict[tuple[int, int], _Activity],
+    activity: dict[tuple[int, int], Activity],
 ) -> None:
     """Recompute the batch's days of its groups from scratch, from all their events, and add to
     `activity` how each member's message count and first and last messages change with them."""
@@ -296,15 +302,15 @@ def _recompute_days(
     connection.execute(
         delete(group_days).where(group_days.c.group_id.in_(batch.group_ids), group_days.c.day.in_(days))
     )
-    removed = _driver_rows(
+    removed = driver_rows(
         connection,
-        f"DELETE FROM member_days WHERE group_id IN ({_marks(len(batch.group_ids))}) "
-        f"AND day IN ({_marks(len(days))}) RETURNING group_id, member_id, messages",
-        [*batch.group_ids, *(_day_parameter(connection, day) for day in days)],
+        f"DELETE FROM member_days WHERE group_id IN ({placeholders(len(batch.group_ids))}) "
+        f"AND day IN ({placeholders(len(days))}) RETURNING group_id, member_id, messages",
+        [*batch.group_ids, *(date_parameter(connection, day) for day in days)],
     )
     for group_id, member_id, messages in removed:
         if messages:
-            _activity(activity, group_id, member_id).messages -= messages
+            activity_of(activity, group_id, member_id).messages -= messages
     bounds = [(day, day_start_us(day, zone), day_end_us(day, zone)) for day in days]
     group_rows: list[dict[str, Any]] = []
     member_rows: list[dict[str, Any]] = []
@@ -327,10 +333,9 @@ def _recompute_days(
         connection.execute(insert(member_days), member_rows)
     for row in member_rows:
         if row["messages"]:
-            change = _activity(activity, row["group_id"], row["member_id"])
-            change.messages += row["messages"]
-            change.first_us = _earliest(change.first_us, row["first_message_us"])
-            change.last_us = _latest(change.last_us, row["last_message_us"])
+            activity_of(activity, row["group_id"], row["member_id"]).add(
+                row["messages"], row["first_message_us"], row["last_message_us"]
+            )
 
 
 def _roll_up_group(
@@ -429,30 +434,14 @@ def _roll_up_group(
         )
 
 
-def _driver_rows(connection: Connection, sql: str, parameters: list[Any]) -> list[Any]:
-    """Rows straight from the DB-API driver, for the fill's bulk reads; `?` marks become `%s` on psycopg."""
-    if connection.dialect.name != "sqlite":
-        sql = sql.replace("?", "%s")
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, parameters)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 def _load_events(
     connection: Connection, group_ids: list[int], start: int, end: int
 ) -> dict[int, list[StoredEvent]]:
     # Straight from the driver: this reads every event of the touched days, the bulk of a fill's work.
-    rows = _driver_rows(
+    rows = driver_rows(
         connection,
         "SELECT group_id, ts_us, kind, member_id, actor_id, text, key, reply_to_key, payload FROM events "
-        f"WHERE group_id IN ({_marks(len(group_ids))}) AND ts_us >= ? AND ts_us < ? "
+        f"WHERE group_id IN ({placeholders(len(group_ids))}) AND ts_us >= ? AND ts_us < ? "
         "ORDER BY group_id, ts_us, id",
         [*group_ids, start, end],
     )
@@ -474,7 +463,6 @@ def _load_events(
 
 
 _PACKET_KINDS = frozenset({EventKind.RED_PACKET_SENT, EventKind.RED_PACKET_CLAIMED})
-LIFECYCLE_KINDS = (EventKind.JOIN, EventKind.LEAVE, EventKind.REMOVAL, EventKind.ADMIN_CHANGE)
 
 
 def _account_kinds(connection: Connection) -> dict[int, AccountKind]:
@@ -492,9 +480,9 @@ def _join_days(
 ) -> dict[int, dict[int, list[date]]]:
     """Per group, each member's local join days since the time, in order (from the partial index)."""
     joins: dict[int, dict[int, list[date]]] = defaultdict(lambda: defaultdict(list))
-    rows = _driver_rows(
+    rows = driver_rows(
         connection,
-        f"SELECT group_id, member_id, ts_us FROM events WHERE group_id IN ({_marks(len(group_ids))}) "
+        f"SELECT group_id, member_id, ts_us FROM events WHERE group_id IN ({placeholders(len(group_ids))}) "
         f"AND {LIFECYCLE_WHERE} AND kind = ? AND member_id IS NOT NULL AND ts_us >= ? ORDER BY ts_us",
         [*group_ids, str(EventKind.JOIN), since_us],
     )
@@ -527,14 +515,14 @@ def _reply_authors(
                 known[e.key] = e.member_id
         missing.update((group_id, key) for key in targets if key not in known)
     wanted = sorted(missing)
-    for start in range(0, len(wanted), _IN_LIST):
-        chunk = wanted[start : start + _IN_LIST]
+    for start in range(0, len(wanted), IN_LIST):
+        chunk = wanted[start : start + IN_LIST]
         group_ids = sorted({group_id for group_id, _ in chunk})
         keys = sorted({key for _, key in chunk})
-        rows = _driver_rows(
+        rows = driver_rows(
             connection,
-            f"SELECT group_id, key, member_id FROM events WHERE group_id IN ({_marks(len(group_ids))}) "
-            f"AND key IN ({_marks(len(keys))}) AND member_id IS NOT NULL",
+            f"SELECT group_id, key, member_id FROM events WHERE group_id IN ({placeholders(len(group_ids))}) "
+            f"AND key IN ({placeholders(len(keys))}) AND member_id IS NOT NULL",
             [*group_ids, *keys],
         )
         for group_id, key, member_id in rows:
@@ -542,200 +530,13 @@ def _reply_authors(
     return authors
 
 
-@dataclass(slots=True)
-class _Activity:
-    """How one member's messages in one group change with the recomputed days."""
-
-    messages: int = 0  # new minus old messages on those days
-    first_us: int | None = None  # earliest and latest message on those days, as now computed
-    last_us: int | None = None
-
-
-def _activity(activity: dict[tuple[int, int], _Activity], group_id: int, member_id: int) -> _Activity:
-    found = activity.get((group_id, member_id))
-    if found is None:
-        found = activity[(group_id, member_id)] = _Activity()
-    return found
-
-
-def _earliest(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _latest(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def _day_parameter(connection: Connection, day: date) -> Any:
-    """A DATE as the driver takes it in raw SQL: SQLAlchemy stores dates as ISO text on SQLite."""
-    return day.isoformat() if connection.dialect.name == "sqlite" else day
-
-
-_LIFECYCLE_FIELDS = ("joined_us", "left_us", "inviter_id", "join_channel", "is_admin")
-
-
-def _reset_memberships(connection: Connection) -> None:
-    """Before a fill from the first event, forget what memberships derived from earlier fills (their
-    designated roles stay): the fill then adds everything again."""
-    connection.execute(
-        update(memberships).values(
-            joined_us=None,
-            left_us=None,
-            inviter_id=None,
-            join_channel=None,
-            first_message_us=None,
-            last_message_us=None,
-            messages=0,
-            is_admin=False,
-        )
-    )
-
-
-def _update_memberships(
-    connection: Connection, lifecycle: set[tuple[int, int]], activity: dict[tuple[int, int], _Activity]
-) -> None:
-    """Bring memberships up to date with a chunk of new events, incrementally.
-
-    Events are only ever added, so a member's message count moves by what the recomputed days gained,
-    and their first and last messages can only move outwards. Joins, leaves, removals and admin changes
-    are replayed in full, but only for the (group, member) pairs that have a new one; everyone else keeps
-    theirs. Roles an operator designated are kept. Only rows that change are written.
-    """
-    pairs = sorted(lifecycle | {pair for pair, change in activity.items() if change.messages})
-    for start in range(0, len(pairs), _IN_LIST):
-        chunk = pairs[start : start + _IN_LIST]
-        _update_membership_chunk(connection, chunk, lifecycle, activity)
-
-
-_STATE_FIELDS = (
-    "joined_us",
-    "left_us",
-    "inviter_id",
-    "join_channel",
-    "is_admin",
-    "first_message_us",
-    "last_message_us",
-    "messages",
-)
-
-
-def _update_membership_chunk(
-    connection: Connection,
-    pairs: list[tuple[int, int]],
-    lifecycle: set[tuple[int, int]],
-    activity: dict[tuple[int, int], _Activity],
-) -> None:
-    wanted = set(pairs)
-    group_ids = sorted({group_id for group_id, _ in pairs})
-    member_ids = sorted({member_id for _, member_id in pairs})
-    current: dict[tuple[int, int], dict[str, Any]] = {}
-    # Several groups and members per query: the rows found are filtered to the pairs wanted. Designated
-    # roles are neither read nor written: an update leaves them as they are.
-    rows = _driver_rows(
-        connection,
-        f"SELECT group_id, member_id, {', '.join(_STATE_FIELDS)} FROM memberships "
-        f"WHERE group_id IN ({_marks(len(group_ids))}) AND member_id IN ({_marks(len(member_ids))})",
-        [*group_ids, *member_ids],
-    )
-    for row in rows:
-        pair = (row[0], row[1])
-        if pair in wanted:
-            current[pair] = dict(zip(_STATE_FIELDS, row[2:], strict=True)) | {"is_admin": bool(row[6])}
-    replayed = _replay_lifecycle(connection, [pair for pair in pairs if pair in lifecycle])
-    updates: list[tuple[Any, ...]] = []
-    inserts: list[dict[str, Any]] = []
-    for pair in pairs:
-        before = current.get(pair)
-        state = dict(before) if before is not None else _empty_membership(*pair)
-        if pair in replayed:
-            state.update(replayed[pair])
-        change = activity.get(pair)
-        if change is not None and change.messages:
-            state["messages"] = (state["messages"] or 0) + change.messages
-            state["first_message_us"] = _earliest(state["first_message_us"], change.first_us)
-            state["last_message_us"] = _latest(state["last_message_us"], change.last_us)
-        if before is None:
-            if pair in replayed or state["messages"]:
-                inserts.append(state)
-        elif state != before:
-            updates.append((*(state[name] for name in _STATE_FIELDS), *pair))
-    if updates:
-        assignments = ", ".join(f"{name} = ?" for name in _STATE_FIELDS)
-        sql = f"UPDATE memberships SET {assignments} WHERE group_id = ? AND member_id = ?"
-        if connection.dialect.name != "sqlite":
-            sql = sql.replace("?", "%s")
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, updates)
-        finally:
-            cursor.close()
-    if inserts:
-        connection.execute(insert(memberships), inserts)
-
-
-def _empty_membership(group_id: int, member_id: int) -> dict[str, Any]:
-    return {
-        "group_id": group_id,
-        "member_id": member_id,
-        "joined_us": None,
-        "left_us": None,
-        "inviter_id": None,
-        "join_channel": None,
-        "first_message_us": None,
-        "last_message_us": None,
-        "messages": 0,
-        "is_admin": False,
-        "roles": [],
-    }
-
-
-def _replay_lifecycle(
-    connection: Connection, pairs: list[tuple[int, int]]
-) -> dict[tuple[int, int], dict[str, Any]]:
-    """Join, leave, removal and admin state of each pair, replayed from all its lifecycle events."""
-    if not pairs:
-        return {}
-    wanted = set(pairs)
-    group_ids = sorted({group_id for group_id, _ in pairs})
-    member_ids = sorted({member_id for _, member_id in pairs})
-    state: dict[tuple[int, int], dict[str, Any]] = {}
-    rows = _driver_rows(
-        connection,
-        # The condition is exactly the partial index's, so that the index is used.
-        "SELECT group_id, member_id, actor_id, kind, ts_us, payload FROM events "
-        f"WHERE group_id IN ({_marks(len(group_ids))}) AND {LIFECYCLE_WHERE} "
-        f"AND kind IN ({_marks(len(LIFECYCLE_KINDS))}) AND member_id IN ({_marks(len(member_ids))}) "
-        "ORDER BY ts_us, id",
-        [*group_ids, *(str(k) for k in LIFECYCLE_KINDS), *member_ids],
-    )
-    for group_id, member_id, actor_id, kind, ts_us, payload_text in rows:
-        pair = (group_id, member_id)
-        if pair not in wanted:
-            continue
-        current = state.get(pair)
-        if current is None:
-            current = state[pair] = {name: None for name in _LIFECYCLE_FIELDS} | {"is_admin": False}
-        payload = orjson.loads(payload_text) if payload_text else {}
-        if kind == EventKind.JOIN:
-            if current["joined_us"] is None or current["left_us"] is not None:
-                current["joined_us"] = ts_us
-                current["inviter_id"] = actor_id
-                current["join_channel"] = payload.get("channel") or ("invite" if actor_id else "unknown")
-            current["left_us"] = None
-        elif kind in (EventKind.LEAVE, EventKind.REMOVAL):
-            current["left_us"] = ts_us
-        elif kind == EventKind.ADMIN_CHANGE:
-            current["is_admin"] = bool(payload.get("granted", True))
-    return state
-
-
 def _apply_renames(connection: Connection, group_ids: set[int]) -> None:
     """A group whose new events include a rename takes the name of its latest rename."""
     latest: dict[int, tuple[int, int, str | None]] = {}
     for chunk in _chunks(sorted(group_ids)):
-        rows = _driver_rows(
+        rows = driver_rows(
             connection,
-            f"SELECT group_id, ts_us, id, payload FROM events WHERE group_id IN ({_marks(len(chunk))}) "
+            f"SELECT group_id, ts_us, id, payload FROM events WHERE group_id IN ({placeholders(len(chunk))}) "
             f"AND {LIFECYCLE_WHERE} AND kind = ?",
             [*chunk, str(EventKind.RENAME)],
         )
