@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from qunops.core.time import day_end_us, day_start_us, from_us, from_us_or_none, local_day, to_us
 from qunops.moderation.ladder import Penalty, PenaltyKind
+from qunops.store.rollups import group_zones
 from qunops.store.schema import (
     appeals,
     events,
@@ -31,7 +32,6 @@ from qunops.store.schema import (
     penalties,
     spam_models,
     users,
-    workspaces,
 )
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -697,14 +697,8 @@ def flagged_counts(connection: Connection, workspace_id: int, start_us: int, end
 def flagged_on_day(connection: Connection, workspace_id: int, day: date) -> dict[int, int]:
     """Flagged messages per group sent on the local day `day` of that group's timezone (the workspace's
     where the group has none): what the spam-burst alert of the day's summaries counts."""
-    zones = {
-        int(group_id): ZoneInfo(own or default)
-        for group_id, own, default in connection.execute(
-            select(groups.c.id, groups.c.timezone, workspaces.c.timezone)
-            .join(workspaces, workspaces.c.id == groups.c.workspace_id)
-            .where(groups.c.workspace_id == workspace_id)
-        )
-    }
+    ids = connection.execute(select(groups.c.id).where(groups.c.workspace_id == workspace_id)).scalars()
+    zones = group_zones(connection, [int(group_id) for group_id in ids])
     if not zones:
         return {}
     # Every zone's day lies within a UTC day widened by the largest offsets (±14 hours).

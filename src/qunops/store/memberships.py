@@ -52,23 +52,23 @@ def _latest(a: int | None, b: int | None) -> int | None:
 
 
 _LIFECYCLE_FIELDS = ("joined_us", "left_us", "inviter_id", "join_channel", "is_admin")
+# What a membership derives from events, before any: also what a fill from scratch resets.
+_BLANK: dict[str, Any] = {
+    "joined_us": None,
+    "left_us": None,
+    "inviter_id": None,
+    "join_channel": None,
+    "first_message_us": None,
+    "last_message_us": None,
+    "messages": 0,
+    "is_admin": False,
+}
 
 
 def reset_memberships(connection: Connection) -> None:
     """Before a fill from the first event, forget what memberships derived from earlier fills (their
     designated roles stay): the fill then adds everything again."""
-    connection.execute(
-        update(memberships).values(
-            joined_us=None,
-            left_us=None,
-            inviter_id=None,
-            join_channel=None,
-            first_message_us=None,
-            last_message_us=None,
-            messages=0,
-            is_admin=False,
-        )
-    )
+    connection.execute(update(memberships).values(**_BLANK))
 
 
 def update_memberships(
@@ -102,8 +102,7 @@ def _update_membership_chunk(
     activity: dict[tuple[int, int], Activity],
 ) -> None:
     wanted = set(pairs)
-    group_ids = sorted({group_id for group_id, _ in pairs})
-    member_ids = sorted({member_id for _, member_id in pairs})
+    group_ids, member_ids = _ids(pairs)
     current: dict[tuple[int, int], dict[str, Any]] = {}
     # Several groups and members per query: the rows found are filtered to the pairs wanted. Designated
     # roles are neither read nor written: an update leaves them as they are.
@@ -146,19 +145,12 @@ def _update_membership_chunk(
 
 
 def _empty_membership(group_id: int, member_id: int) -> dict[str, Any]:
-    return {
-        "group_id": group_id,
-        "member_id": member_id,
-        "joined_us": None,
-        "left_us": None,
-        "inviter_id": None,
-        "join_channel": None,
-        "first_message_us": None,
-        "last_message_us": None,
-        "messages": 0,
-        "is_admin": False,
-        "roles": [],
-    }
+    return {"group_id": group_id, "member_id": member_id, **_BLANK, "roles": []}
+
+
+def _ids(pairs: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The group ids and the member ids of (group, member) pairs, each sorted once."""
+    return sorted({group_id for group_id, _ in pairs}), sorted({member_id for _, member_id in pairs})
 
 
 def _replay_lifecycle(
@@ -168,8 +160,7 @@ def _replay_lifecycle(
     if not pairs:
         return {}
     wanted = set(pairs)
-    group_ids = sorted({group_id for group_id, _ in pairs})
-    member_ids = sorted({member_id for _, member_id in pairs})
+    group_ids, member_ids = _ids(pairs)
     state: dict[tuple[int, int], dict[str, Any]] = {}
     rows = driver_rows(
         connection,
@@ -187,7 +178,7 @@ def _replay_lifecycle(
             continue
         current = state.get(pair)
         if current is None:
-            current = state[pair] = {name: None for name in _LIFECYCLE_FIELDS} | {"is_admin": False}
+            current = state[pair] = {name: _BLANK[name] for name in _LIFECYCLE_FIELDS}
         payload = orjson.loads(payload_text) if payload_text else {}
         if kind == EventKind.JOIN:
             if current["joined_us"] is None or current["left_us"] is not None:

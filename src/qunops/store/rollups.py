@@ -109,12 +109,20 @@ def _refresh_statistics(engine: Engine) -> None:
 
 
 def group_zone(connection: Connection, group_id: int) -> ZoneInfo:
-    row = connection.execute(
-        select(groups.c.timezone, workspaces.c.timezone)
-        .join(workspaces, workspaces.c.id == groups.c.workspace_id)
-        .where(groups.c.id == group_id)
-    ).one()
-    return _zone(row[0] or row[1])
+    return group_zones(connection, [group_id])[group_id]
+
+
+def group_zones(connection: Connection, group_ids: list[int]) -> dict[int, ZoneInfo]:
+    """Each group's timezone: its own, or its workspace's where it has none."""
+    zones: dict[int, ZoneInfo] = {}
+    for chunk in _chunks(group_ids):
+        rows = connection.execute(
+            select(groups.c.id, groups.c.timezone, workspaces.c.timezone)
+            .join(workspaces, workspaces.c.id == groups.c.workspace_id)
+            .where(groups.c.id.in_(chunk))
+        )
+        zones.update((group_id, _zone(own or default)) for group_id, own, default in rows)
+    return zones
 
 
 @lru_cache(maxsize=64)
@@ -179,7 +187,7 @@ def _touched(
         .where(events.c.id > after, events.c.id <= upto)
         .distinct()
     ).all()
-    touched.zones = _group_zones(connection, sorted({row[0] for row in rows}))
+    touched.zones = group_zones(connection, sorted({row[0] for row in rows}))
     reach_back: dict[int, set[date]] = defaultdict(set)
     for group_id, quarter, kind in rows:
         zone = touched.zones[group_id]
@@ -240,18 +248,6 @@ def _confirm_reach_back(
                 end = day_end_us(day, touched.zones[group_id])
                 if packets or (last_us is not None and last_us >= end - window_us):
                     touched.days[group_id].add(day)
-
-
-def _group_zones(connection: Connection, group_ids: list[int]) -> dict[int, ZoneInfo]:
-    zones: dict[int, ZoneInfo] = {}
-    for chunk in _chunks(group_ids):
-        rows = connection.execute(
-            select(groups.c.id, groups.c.timezone, workspaces.c.timezone)
-            .join(workspaces, workspaces.c.id == groups.c.workspace_id)
-            .where(groups.c.id.in_(chunk))
-        )
-        zones.update((group_id, _zone(own or default)) for group_id, own, default in rows)
-    return zones
 
 
 def _chunks(values: list[int], size: int = IN_LIST) -> list[list[int]]:
