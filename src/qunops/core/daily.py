@@ -7,7 +7,8 @@ that cross midnight) and the facts it needs about members; this returns the day'
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -17,6 +18,8 @@ from typing import Any
 from qunops.core.events import EventKind
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
+_HOUR_US = 3_600_000_000
+_DAY_US = 24 * _HOUR_US
 _QUESTION = re.compile(r"(?:[？?]\s*$)|请问|怎么|如何|有没有|吗")
 
 SYSTEM_KINDS = frozenset(
@@ -47,14 +50,16 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class StoredEvent:
-    """An event as the store keeps it, with member ids resolved."""
+    """An event as the store keeps it, with member ids resolved (what the rollups read of it).
+
+    Not frozen: a frozen dataclass is built four times slower, and a fill builds one per event.
+    """
 
     ts_us: int
     kind: str
     member_id: int | None
-    actor_id: int | None
     text: str
     key: bytes
     reply_to_key: bytes | None
@@ -115,7 +120,7 @@ class DayInput:
         StoredEvent
     ]  # events in the answer window after the day's end (answers cross midnight)
     packets: Sequence[StoredEvent]  # red packets sent and claimed within the claim window around the day
-    account_kind: Callable[[int], AccountKind]
+    accounts: Mapping[int, AccountKind]  # operator and bot accounts; everyone else is a member
     local_hour: Callable[[int], int]
     latest_join_day: Callable[[int, date], date | None]  # member's latest join on or before the day
     reply_author: Callable[[bytes], int | None]  # who wrote the message with this key
@@ -139,21 +144,28 @@ def roll_up_day(
     questions: list[StoredEvent] = []
     within = data.events
     # Locals rather than attribute lookups: this loop runs once per event of every rolled-up day.
-    account_kind, local_hour = data.account_kind, data.local_hour
-    latest_join_day, reply_author = data.latest_join_day, data.reply_author
+    accounts, latest_join_day, reply_author = data.accounts, data.latest_join_day, data.reply_author
     new_member_days, today = thresholds.new_member_days, data.day
     hour_counts = day.hour_counts
+    # On a day without a clock change the local hour is the time since midnight; only the two days a
+    # year that have one ask the timezone.
+    start_us = data.start_us
+    local_hour = data.local_hour if data.end_us - start_us != _DAY_US else None
+    search_question = _QUESTION.search
     message_kind, member_kind, bot_kind = EventKind.MESSAGE, AccountKind.MEMBER, AccountKind.BOT
+    member_messages = 0
+    first_us: int | None = None
+    last_us: int | None = None
     for event in within:
         kind = event.kind
         member_id = event.member_id
         if kind == message_kind and member_id is not None:
-            account = account_kind(member_id)
+            account = accounts.get(member_id, member_kind)
             mine = people.get(member_id)
+            ts_us = event.ts_us
             if mine is None:
                 mine = people[member_id] = MemberDay(member_id, today)
             mine.messages += 1
-            ts_us = event.ts_us
             mine.first_message_us = mine.first_message_us or ts_us
             mine.last_message_us = ts_us
             if account is bot_kind:
@@ -170,16 +182,20 @@ def roll_up_day(
             if account is not member_kind:  # an operator account
                 day.operator_messages += 1
                 continue
-            day.member_messages += 1
-            day.first_message_us = day.first_message_us or ts_us
-            day.last_message_us = ts_us
-            hour_counts[local_hour(ts_us)] += 1
-            speakers.add(member_id)
-            if member_id not in new_speakers:
+            member_messages += 1
+            if first_us is None:
+                first_us = ts_us
+            last_us = ts_us
+            if local_hour is None:
+                hour_counts[(ts_us - start_us) // _HOUR_US] += 1
+            else:
+                hour_counts[local_hour(ts_us)] += 1
+            if member_id not in speakers:
+                speakers.add(member_id)  # whether a speaker is new depends on the day only: asked once
                 joined = latest_join_day(member_id, today)
                 if joined is not None and (today - joined).days <= new_member_days:
                     new_speakers.add(member_id)
-            if _QUESTION.search(event.text):
+            if search_question(event.text):
                 questions.append(event)
                 mine.questions += 1
         elif kind == EventKind.RED_PACKET_SENT:
@@ -196,11 +212,13 @@ def roll_up_day(
                 day.leaves += 1
             elif kind == EventKind.REMOVAL:
                 day.removals += 1
+    day.member_messages = member_messages
+    day.first_message_us, day.last_message_us = first_us, last_us
     day.speakers = len(speakers)
     day.new_member_speakers = len(new_speakers)
     day.questions = len(questions)
     candidates = [*within, *data.following] if questions else []
-    for question, answerer, delay in match_answers(questions, candidates, data.account_kind, thresholds):
+    for question, answerer, delay in match_answers(questions, candidates, data.accounts, thresholds):
         del question
         day.questions_answered += 1
         day.answer_delays_s.append(delay)
@@ -218,7 +236,7 @@ def roll_up_day(
 def match_answers(
     questions: Sequence[StoredEvent],
     events: Sequence[StoredEvent],
-    account_kind: Callable[[int], AccountKind],
+    accounts: Mapping[int, AccountKind],
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> list[tuple[StoredEvent, int, float]]:
     """For each answered question: (question, answerer, seconds to the answer).
@@ -229,24 +247,25 @@ def match_answers(
     answered: list[tuple[StoredEvent, int, float]] = []
     messages = [e for e in events if e.kind == EventKind.MESSAGE and e.member_id is not None]
     times = [e.ts_us for e in messages]
-    from bisect import bisect_right
-
+    window_us = thresholds.answer_window_s * 1_000_000
+    follow_us = thresholds.answer_follow_s * 1_000_000
+    bot = AccountKind.BOT
     for question in questions:
-        limit = question.ts_us + thresholds.answer_window_s * 1_000_000
-        follow = question.ts_us + thresholds.answer_follow_s * 1_000_000
-        for candidate in messages[bisect_right(times, question.ts_us) :]:
+        asked_us, asker = question.ts_us, question.member_id
+        limit, follow = asked_us + window_us, asked_us + follow_us
+        for index in range(bisect_right(times, asked_us), len(messages)):
+            candidate = messages[index]
             if candidate.ts_us > limit:
                 break
             member = candidate.member_id
-            if member is None or member == question.member_id or account_kind(member) is AccountKind.BOT:
+            if member is None or member == asker or accounts.get(member) is bot:
                 continue
-            mentions = (candidate.payload or {}).get("mentions", ())
             if (
-                candidate.reply_to_key == question.key
-                or question.member_id in mentions
-                or candidate.ts_us <= follow
+                candidate.ts_us <= follow
+                or candidate.reply_to_key == question.key
+                or asker in (candidate.payload or {}).get("mentions", ())
             ):
-                answered.append((question, member, (candidate.ts_us - question.ts_us) / 1_000_000))
+                answered.append((question, member, (candidate.ts_us - asked_us) / 1_000_000))
                 break
     return answered
 

@@ -27,7 +27,7 @@ from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
-from qunops.store.db import IN_LIST, date_parameter, driver_rows, placeholders
+from qunops.store.db import IN_LIST, date_parameter, driver_executemany, driver_rows, placeholders
 from qunops.store.memberships import (
     LIFECYCLE_KINDS,
     Activity,
@@ -41,7 +41,6 @@ from qunops.store.schema import (
     fill_state,
     group_days,
     groups,
-    member_days,
     members,
     workspaces,
 )
@@ -307,9 +306,12 @@ def _recompute_days(
     for group_id, member_id, messages in removed:
         if messages:
             activity_of(activity, group_id, member_id).messages -= messages
-    bounds = [(day, day_start_us(day, zone), day_end_us(day, zone)) for day in days]
+    # Each day with its local bounds, and as the driver stores it (member days are written through it).
+    bounds = [
+        (day, date_parameter(connection, day), day_start_us(day, zone), day_end_us(day, zone)) for day in days
+    ]
     group_rows: list[dict[str, Any]] = []
-    member_rows: list[dict[str, Any]] = []
+    member_rows: list[tuple[Any, ...]] = []
     for group_id in batch.group_ids:
         _roll_up_group(
             group_id,
@@ -326,17 +328,35 @@ def _recompute_days(
     if group_rows:
         connection.execute(insert(group_days), group_rows)
     if member_rows:
-        connection.execute(insert(member_days), member_rows)
-    for row in member_rows:
-        if row["messages"]:
-            activity_of(activity, row["group_id"], row["member_id"]).add(
-                row["messages"], row["first_message_us"], row["last_message_us"]
-            )
+        driver_executemany(
+            connection,
+            f"INSERT INTO member_days ({', '.join(_MEMBER_DAY_COLUMNS)}) "
+            f"VALUES ({placeholders(len(_MEMBER_DAY_COLUMNS))})",
+            member_rows,
+        )
+    for group_id, member_id, _, messages, *_, first_us, last_us in member_rows:
+        if messages:
+            activity_of(activity, group_id, member_id).add(messages, first_us, last_us)
+
+
+_MEMBER_DAY_COLUMNS = (
+    "group_id",
+    "member_id",
+    "day",
+    "messages",
+    "questions",
+    "answers",
+    "replies_received",
+    "mentions_received",
+    "red_packets_claimed",
+    "first_message_us",
+    "last_message_us",
+)
 
 
 def _roll_up_group(
     group_id: int,
-    bounds: list[tuple[date, int, int]],
+    bounds: list[tuple[date, Any, int, int]],
     loaded: list[StoredEvent],
     joins: dict[int, list[date]],
     reply_authors: dict[bytes, int],
@@ -344,7 +364,7 @@ def _roll_up_group(
     local_hour: Callable[[int], int],
     thresholds: Thresholds,
     group_rows: list[dict[str, Any]],
-    member_rows: list[dict[str, Any]],
+    member_rows: list[tuple[Any, ...]],
 ) -> None:
     """Append one group's rows for the given days (with their local bounds) from its loaded events."""
     times = [e.ts_us for e in loaded]
@@ -361,10 +381,7 @@ def _roll_up_group(
         position = bisect_right(found, day)
         return found[position - 1] if position else None
 
-    def account_kind(member_id: int) -> AccountKind:
-        return kinds.get(member_id, AccountKind.MEMBER)
-
-    for day, day_start, day_end in bounds:
+    for day, stored_day, day_start, day_end in bounds:
         first, last = bisect_left(times, day_start), bisect_left(times, day_end)
         if first == last:
             continue
@@ -380,7 +397,7 @@ def _roll_up_group(
                         packet_times, day_end + lookahead
                     )
                 ],
-                account_kind=account_kind,
+                accounts=kinds,
                 local_hour=local_hour,
                 latest_join_day=latest_join_day,
                 reply_author=reply_authors.get,
@@ -413,19 +430,19 @@ def _roll_up_group(
             }
         )
         member_rows.extend(
-            {
-                "group_id": group_id,
-                "member_id": person.member_id,
-                "day": day,
-                "messages": person.messages,
-                "questions": person.questions,
-                "answers": person.answers,
-                "replies_received": person.replies_received,
-                "mentions_received": person.mentions_received,
-                "red_packets_claimed": person.red_packets_claimed,
-                "first_message_us": person.first_message_us,
-                "last_message_us": person.last_message_us,
-            }
+            (
+                group_id,
+                person.member_id,
+                stored_day,
+                person.messages,
+                person.questions,
+                person.answers,
+                person.replies_received,
+                person.mentions_received,
+                person.red_packets_claimed,
+                person.first_message_us,
+                person.last_message_us,
+            )
             for person in people
         )
 
@@ -436,19 +453,18 @@ def _load_events(
     # Straight from the driver: this reads every event of the touched days, the bulk of a fill's work.
     rows = driver_rows(
         connection,
-        "SELECT group_id, ts_us, kind, member_id, actor_id, text, key, reply_to_key, payload FROM events "
+        "SELECT group_id, ts_us, kind, member_id, text, key, reply_to_key, payload FROM events "
         f"WHERE group_id IN ({placeholders(len(group_ids))}) AND ts_us >= ? AND ts_us < ? "
         "ORDER BY group_id, ts_us, id",
         [*group_ids, start, end],
     )
     loaded: dict[int, list[StoredEvent]] = defaultdict(list)
-    for group_id, ts_us, kind, member_id, actor_id, body, key, reply_to, payload in rows:
+    for group_id, ts_us, kind, member_id, body, key, reply_to, payload in rows:
         loaded[group_id].append(
             StoredEvent(
                 ts_us,
                 kind,
                 member_id,
-                actor_id,
                 body,
                 key if type(key) is bytes else bytes(key),
                 None if reply_to is None else reply_to if type(reply_to) is bytes else bytes(reply_to),
