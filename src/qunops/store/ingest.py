@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
-from qunops.core.keys import KeyMaker
+from qunops.core.keys import KEY_SCHEME, KeyMaker, LegacyKeys, legacy_source_key
 from qunops.core.platforms import Platform
 from qunops.core.time import to_us
 from qunops.store.schema import events, groups
@@ -43,6 +43,8 @@ Prepared = tuple[
     bytes | None,  # 8 key of the message replied to
     str | dict[str, Any] | None,  # 9 payload as JSON; the dict while mention ids are still to be added
     tuple[Person, ...],  # 10 mentions
+    str | None,  # 11 platform message id: groups of key scheme 1 are keyed from it again
+    str | None,  # 12 message id of the message replied to
 ]
 
 
@@ -92,6 +94,8 @@ class Preparer:
             self._keys.source_key(group, reply) if reply else None,
             payload,
             mentions,
+            event.source_id,
+            reply,
         )
 
     def _person(self, member: MemberRef) -> Person:
@@ -151,6 +155,8 @@ class EventWriter:
         self._dialect = connection.dialect.name
         self._param = "?" if self._dialect == "sqlite" else "%s"
         self._group_ids: dict[tuple[str, str], int] = {}
+        self._legacy_groups: set[int] = set()  # groups of key scheme 1 (core.keys)
+        self._legacy_keys = LegacyKeys()
         self._inserted = 0
         self._keys_of_new_groups: dict[int, set[bytes]] = {}  # groups with no events before this writer
         self._remembered = 0
@@ -195,6 +201,7 @@ class EventWriter:
         last_group: GroupKey | None = None
         group_id = 0
         keys: list[bytes] = []
+        legacy = self._legacy_groups
         for event in batch:
             group = event[0]
             if group is not last_group:
@@ -203,6 +210,14 @@ class EventWriter:
                 summary.groups.add((group[0], group[1]))
             group_ids.append(group_id)
             keys.append(event[1])
+        if legacy and not legacy.isdisjoint(by_group):
+            batch = [
+                self._legacy_keyed(event) if group_id in legacy else event
+                for group_id, event in zip(group_ids, batch, strict=True)
+            ]
+            by_group = {}
+            for group_id, event in zip(group_ids, batch, strict=True):
+                by_group.setdefault(group_id, []).append(event[1])
         existing = self._existing_keys(by_group)
         if not existing and sum(len(set(keys)) for keys in by_group.values()) == len(batch):
             new_ids, new_events = group_ids, batch  # the common case of a first import: no repeats
@@ -230,6 +245,23 @@ class EventWriter:
         summary.first_us = first if summary.first_us is None else min(first, summary.first_us)
         summary.last_us = last if summary.last_us is None else max(last, summary.last_us)
         self._insert_events(rows)
+
+    def _legacy_keyed(self, event: Prepared) -> Prepared:
+        """The event keyed as its group's events were first stored (key scheme 1)."""
+        group = (event[0][0], event[0][1])
+        member, actor, reply = event[4], event[5], event[12]
+        key = self._legacy_keys.key(
+            group,
+            event[11],
+            event[2],
+            event[3],
+            member[0] if member is not None else "",
+            actor[0] if actor is not None else "",
+            event[6] or "",
+            event[7],
+        )
+        reply_key = legacy_source_key(group, reply) if reply is not None else None
+        return (*event[:1], key, *event[2:8], reply_key, *event[9:])
 
     def _rows(self, group_ids: list[int], batch: list[Prepared]) -> list[tuple[Any, ...]]:
         ids = self._member_ids
@@ -339,13 +371,16 @@ class EventWriter:
         cached = self._group_ids.get(ident)
         if cached is not None:
             return cached
-        found = self._connection.execute(
-            select(groups.c.id).where(
+        stored = self._connection.execute(
+            select(groups.c.id, groups.c.key_scheme).where(
                 groups.c.workspace_id == self._workspace_id,
                 groups.c.platform == ident[0],
                 groups.c.external_id == ident[1],
             )
-        ).scalar()
+        ).first()
+        found = stored[0] if stored is not None else None
+        if stored is not None and stored[1] != KEY_SCHEME:
+            self._legacy_groups.add(stored[0])
         if found is None:
             found = self._connection.execute(
                 groups.insert()
@@ -361,6 +396,7 @@ class EventWriter:
                     matrix="",
                     tags=[],
                     extended_resources=[],
+                    key_scheme=KEY_SCHEME,
                 )
                 .returning(groups.c.id)
             ).scalar_one()

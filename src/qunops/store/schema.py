@@ -19,12 +19,15 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
     text,
 )
+
+from qunops.core.keys import KEY_SCHEME
 
 LIFECYCLE_WHERE = "kind <> 'message'"
 
@@ -84,6 +87,9 @@ groups = Table(
     Column("extended_resources", JSON, nullable=False, default=list),
     Column("owner_member_id", Integer, nullable=True),
     Column("created_us", BigInteger, nullable=True),  # the group's creation when a source tells it
+    # How its events are keyed (core.keys): groups stored before ordered keys keep scheme 1, which the
+    # migration gave every group it found; new groups get the current scheme from the code.
+    Column("key_scheme", SmallInteger, nullable=False, default=KEY_SCHEME, server_default="1"),
     UniqueConstraint("workspace_id", "platform", "external_id", name="uq_groups_identity"),
 )
 
