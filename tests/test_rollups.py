@@ -67,17 +67,17 @@ KILLED_FILL = textwrap.dedent(
     from qunops.store.db import open_engine
 
     marker = Path(sys.argv[2])
-    original = rollups._recompute_days
+    original = rollups._replace_days
     calls = {"n": 0}
 
-    def slow_recompute(*args):
+    def slow_replace(*args):
         original(*args)
         calls["n"] += 1
         if calls["n"] == 3:  # the third chunk has written its rows but not committed: wait to be killed
             marker.write_text("ready")
             time.sleep(600)
 
-    rollups._recompute_days = slow_recompute
+    rollups._replace_days = slow_replace
     rollups.fill_rollups(open_engine(sys.argv[1]), chunk_events=20)
     """
 )
@@ -243,3 +243,28 @@ def test_a_fill_from_scratch_recomputes_memberships_and_keeps_designated_roles(
     with engine.connect() as connection:
         experts = connection.execute(select(memberships.c.roles).where(memberships.c.messages > 0)).scalars()
         assert all(roles == ["expert"] for roles in experts)
+
+
+def test_a_fill_shared_with_a_second_process_equals_a_fill_in_one(
+    engine: Engine, workspace: int, database_url: str, tmp_path: Path
+) -> None:
+    """The helper process computes every other piece of work from its own connection; the rows, the
+    memberships and the fill mark end as a fill in one process leaves them. Chunks of a few thousand
+    events over many groups and days make many pieces, some cut from one group's long run of days."""
+    from qunops.simulate import SimulationConfig, simulate
+
+    everything = list(simulate(SimulationConfig(seed=4, groups=6, days=40)).events())
+    import_events(engine, workspace, iter(everything))
+    shared = fill_rollups(engine, chunk_events=4000, second_process=True)
+    reference = _fresh_copy(database_url, tmp_path)
+    try:
+        with reference.begin() as connection:
+            from qunops.store import accounts
+
+            accounts.create_workspace(connection, "test", "Test", "Asia/Shanghai")
+        import_events(reference, workspace, iter(everything))
+        alone = fill_rollups(reference, chunk_events=4000, second_process=False)
+        assert shared == alone and shared.chunks > 2
+        assert derived_state(engine) == derived_state(reference)
+    finally:
+        reference.dispose()

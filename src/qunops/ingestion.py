@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from qunops.core.events import Event
 from qunops.core.keys import KeyMaker
+from qunops.core.parallel import python_child
 from qunops.core.time import from_us
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 from qunops.importers.detect import detect, expand_paths
@@ -237,22 +237,12 @@ class _ParseProcess:
     ) -> _ParseProcess | None:
         """The child parsing `source`; None when the file is parsed here (small, not on disk, or no
         process could be started)."""
-        if source.path is None or source.size < PARSE_PROCESS_FROM or zone.key is None or not sys.executable:
+        if source.path is None or source.size < PARSE_PROCESS_FROM or zone.key is None:
             return None
         task = [str(source.path), source.member, importer, zone.key, batch_size]
-        # The child imports the same qunops as this process, wherever that comes from (no empty entry:
-        # it would put the working directory on the child's path).
-        paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in paths if path)}
         read_fd, write_fd = os.pipe()
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, json.dumps([*task, write_fd])],
-                stdin=subprocess.DEVNULL,
-                pass_fds=(write_fd,),
-                start_new_session=True,
-                env=environment,
-            )
+            process = python_child(_CHILD, json.dumps([*task, write_fd]), (write_fd,))
         except OSError:
             os.close(read_fd)
             return None  # parsing here is slower, not wrong

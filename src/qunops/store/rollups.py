@@ -11,8 +11,8 @@ recomputed whole, nothing is ever counted twice.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -25,9 +25,18 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from qunops.core.bulk import collector_paused
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
+from qunops.core.parallel import SecondProcess, cores
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
-from qunops.store.db import IN_LIST, date_parameter, driver_executemany, driver_rows, placeholders
+from qunops.store.db import (
+    IN_LIST,
+    date_parameter,
+    driver_executemany,
+    driver_rows,
+    in_memory,
+    open_engine,
+    placeholders,
+)
 from qunops.store.memberships import (
     LIFECYCLE_KINDS,
     Activity,
@@ -57,41 +66,130 @@ class FillReport:
     chunks: int = 0
 
 
+# A fill of this many new events or more shares its work with a second process (where there are two
+# cores): starting one costs about half a second, which a smaller fill does not win back.
+SECOND_PROCESS_FROM = 100_000
+
+
 def fill_rollups(
     engine: Engine,
     chunk_events: int = 200_000,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     after_chunk: Callable[[int], None] | None = None,
+    second_process: bool | None = None,
 ) -> FillReport:
-    """Bring rollups and memberships up to date with the event log. Safe to run at any time, repeatedly."""
+    """Bring rollups and memberships up to date with the event log. Safe to run at any time, repeatedly.
+
+    `second_process` shares the computing with a second process: by default when the new events are
+    many, the machine has two cores and the database is a server or a file (an in-memory SQLite
+    database cannot be opened from another process).
+    """
     report = FillReport()
     touched_groups: set[int] = set()
     _refresh_statistics(engine)
-    while True:
-        with collector_paused(), engine.begin() as connection:
-            done = _last_filled(connection)
-            newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
-            if newest <= done:
-                break
-            upto = min(newest, done + chunk_events)
-            if done == 0:
-                reset_memberships(connection)
-            touched = _touched(connection, done, upto, thresholds)
-            kinds = _account_kinds(connection)
-            activity: dict[tuple[int, int], Activity] = {}
-            for batch in _day_batches(touched):
-                _recompute_days(connection, batch, thresholds, kinds, activity)
-            update_memberships(connection, touched.lifecycle, activity)
-            _apply_renames(connection, touched.renamed)
-            touched_groups.update(touched.days)
-            report.days += sum(len(days) for days in touched.days.values())
-            report.events += upto - done
-            _set_last_filled(connection, upto)
-            report.chunks += 1
-        if after_chunk is not None:
-            after_chunk(upto)
+    helper = _second_process(engine, second_process)
+    try:
+        while True:
+            with collector_paused(), engine.begin() as connection:
+                done = _last_filled(connection)
+                newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+                if newest <= done:
+                    break
+                upto = min(newest, done + chunk_events)
+                if done == 0:
+                    reset_memberships(connection)
+                touched = _touched(connection, done, upto, thresholds)
+                kinds = _account_kinds(connection)
+                activity: dict[tuple[int, int], Activity] = {}
+                batches = _day_batches(touched)
+                for batch, rows in _computed_batches(engine, connection, batches, thresholds, kinds, helper):
+                    _replace_days(connection, batch, rows, activity)
+                update_memberships(connection, touched.lifecycle, activity)
+                _apply_renames(connection, touched.renamed)
+                touched_groups.update(touched.days)
+                report.days += sum(len(days) for days in touched.days.values())
+                report.events += upto - done
+                _set_last_filled(connection, upto)
+                report.chunks += 1
+            if after_chunk is not None:
+                after_chunk(upto)
+    finally:
+        if helper is not None:
+            helper.close()
     report.groups = len(touched_groups)
     return report
+
+
+def _second_process(engine: Engine, wanted: bool | None) -> SecondProcess | None:
+    if wanted is False or in_memory(engine) or cores() < 2:
+        return None
+    if wanted is None:
+        with engine.connect() as connection:
+            newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+            if newest - _last_filled(connection) < SECOND_PROCESS_FROM:
+                return None
+    try:
+        return SecondProcess()
+    except OSError:
+        return None  # computing everything here is slower, not wrong
+
+
+def _computed_batches(
+    engine: Engine,
+    connection: Connection,
+    batches: list[_DayBatch],
+    thresholds: Thresholds,
+    kinds: dict[int, AccountKind],
+    helper: SecondProcess | None,
+) -> Iterator[tuple[_DayBatch, _DayRows]]:
+    """Each batch with its recomputed rows. With a helper process, the helper takes the next batch
+    as soon as it has one to spare (computing from committed events, which are all that computing reads) while
+    this process computes the others and writes them all; rows come in the order they are ready, which
+    is fine as batches cover different days."""
+    if helper is None:
+        for batch in batches:
+            yield batch, _computed_days(connection, batch, thresholds, kinds)
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    waiting = deque(_sliced(batches))
+    given: deque[_DayBatch] = deque()  # started in the helper, in order; two, so that it never waits
+    while waiting or given:
+        while len(given) < 2 and waiting:
+            given.append(waiting.popleft())
+            helper.start(_computed_days_elsewhere, url, given[-1], thresholds, kinds)
+        if waiting:
+            batch = waiting.popleft()
+            yield batch, _computed_days(connection, batch, thresholds, kinds)
+        while given and (not waiting or helper.ready()):
+            yield given.popleft(), helper.result()
+
+
+# Days per piece of work shared between processes: small enough for the two to finish together, large
+# enough that each piece's queries stay a small part of it.
+_SLICE_DAYS = 8
+
+
+def _sliced(batches: list[_DayBatch]) -> list[_DayBatch]:
+    """The batches, those of many days cut into pieces of a few days."""
+    pieces: list[_DayBatch] = []
+    for batch in batches:
+        for start in range(0, len(batch.days), _SLICE_DAYS):
+            pieces.append(_DayBatch(batch.group_ids, batch.days[start : start + _SLICE_DAYS], batch.zone))
+    return pieces
+
+
+_ENGINES: dict[str, Engine] = {}  # the helper process's engines, one per database
+
+
+def _computed_days_elsewhere(
+    url: str, batch: _DayBatch, thresholds: Thresholds, kinds: dict[int, AccountKind]
+) -> _DayRows:
+    """`_computed_days` in the helper process, on a connection of its own."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = open_engine(url)
+    with collector_paused(), engine.connect() as connection:
+        return _computed_days(connection, batch, thresholds, kinds)
 
 
 def _refresh_statistics(engine: Engine) -> None:
@@ -266,15 +364,19 @@ def _day_batches(touched: _Touched) -> list[_DayBatch]:
     return batches
 
 
-def _recompute_days(
-    connection: Connection,
-    batch: _DayBatch,
-    thresholds: Thresholds,
-    kinds: dict[int, AccountKind],
-    activity: dict[tuple[int, int], Activity],
-) -> None:
-    """Recompute the batch's days of its groups from scratch, from all their events, and add to
-    `activity` how each member's message count and first and last messages change with them."""
+@dataclass(frozen=True, slots=True)
+class _DayRows:
+    """A batch's recomputed rows: group days as SQLAlchemy rows, member days as driver rows."""
+
+    groups: list[dict[str, Any]]
+    members: list[tuple[Any, ...]]
+
+
+def _computed_days(
+    connection: Connection, batch: _DayBatch, thresholds: Thresholds, kinds: dict[int, AccountKind]
+) -> _DayRows:
+    """The batch's days of its groups computed from scratch, from all their events. Reads events only,
+    so another connection (a second process's) can compute a batch while this one writes another."""
     zone, days = batch.zone, batch.days
     lookahead = max(thresholds.answer_window_s, thresholds.red_packet_claim_window_s) * 1_000_000
     lookbehind = thresholds.red_packet_claim_window_s * 1_000_000
@@ -283,7 +385,7 @@ def _recompute_days(
     loaded = _load_events(connection, batch.group_ids, start, end)
     # A join older than the new-member window makes nobody new on these days, so older ones are not read.
     since = day_start_us(days[0] - timedelta(days=thresholds.new_member_days + 1), zone)
-    joins = _join_days(connection, batch.group_ids, zone, since)
+    joins = _join_days(connection, batch.group_ids, zone, since, end)
     authors = _reply_authors(connection, loaded)
     hours: dict[int, int] = {}
 
@@ -294,6 +396,33 @@ def _recompute_days(
             hour = hours[quarter] = from_us(quarter * _BUCKET_US).astimezone(zone).hour
         return hour
 
+    # Each day with its local bounds, and as the driver stores it (member days are written through it).
+    bounds = [
+        (day, date_parameter(connection, day), day_start_us(day, zone), day_end_us(day, zone)) for day in days
+    ]
+    rows = _DayRows([], [])
+    for group_id in batch.group_ids:
+        _roll_up_group(
+            group_id,
+            bounds,
+            loaded.get(group_id, []),
+            joins.get(group_id, {}),
+            authors.get(group_id, {}),
+            kinds,
+            local_hour,
+            thresholds,
+            rows.groups,
+            rows.members,
+        )
+    return rows
+
+
+def _replace_days(
+    connection: Connection, batch: _DayBatch, rows: _DayRows, activity: dict[tuple[int, int], Activity]
+) -> None:
+    """Store the batch's recomputed rows in place of its days' old ones, and add to `activity` how each
+    member's message count and first and last messages change with them."""
+    days = batch.days
     connection.execute(
         delete(group_days).where(group_days.c.group_id.in_(batch.group_ids), group_days.c.day.in_(days))
     )
@@ -306,35 +435,16 @@ def _recompute_days(
     for group_id, member_id, messages in removed:
         if messages:
             activity_of(activity, group_id, member_id).messages -= messages
-    # Each day with its local bounds, and as the driver stores it (member days are written through it).
-    bounds = [
-        (day, date_parameter(connection, day), day_start_us(day, zone), day_end_us(day, zone)) for day in days
-    ]
-    group_rows: list[dict[str, Any]] = []
-    member_rows: list[tuple[Any, ...]] = []
-    for group_id in batch.group_ids:
-        _roll_up_group(
-            group_id,
-            bounds,
-            loaded.get(group_id, []),
-            joins.get(group_id, {}),
-            authors.get(group_id, {}),
-            kinds,
-            local_hour,
-            thresholds,
-            group_rows,
-            member_rows,
-        )
-    if group_rows:
-        connection.execute(insert(group_days), group_rows)
-    if member_rows:
+    if rows.groups:
+        connection.execute(insert(group_days), rows.groups)
+    if rows.members:
         driver_executemany(
             connection,
             f"INSERT INTO member_days ({', '.join(_MEMBER_DAY_COLUMNS)}) "
             f"VALUES ({placeholders(len(_MEMBER_DAY_COLUMNS))})",
-            member_rows,
+            rows.members,
         )
-    for group_id, member_id, _, messages, *_, first_us, last_us in member_rows:
+    for group_id, member_id, _, messages, *_, first_us, last_us in rows.members:
         if messages:
             activity_of(activity, group_id, member_id).add(messages, first_us, last_us)
 
@@ -488,15 +598,16 @@ def _account_kinds(connection: Connection) -> dict[int, AccountKind]:
 
 
 def _join_days(
-    connection: Connection, group_ids: list[int], zone: ZoneInfo, since_us: int
+    connection: Connection, group_ids: list[int], zone: ZoneInfo, since_us: int, until_us: int
 ) -> dict[int, dict[int, list[date]]]:
-    """Per group, each member's local join days since the time, in order (from the partial index)."""
+    """Per group, each member's local join days between the times, in order (from the partial index)."""
     joins: dict[int, dict[int, list[date]]] = defaultdict(lambda: defaultdict(list))
     rows = driver_rows(
         connection,
         f"SELECT group_id, member_id, ts_us FROM events WHERE group_id IN ({placeholders(len(group_ids))}) "
-        f"AND {LIFECYCLE_WHERE} AND kind = ? AND member_id IS NOT NULL AND ts_us >= ? ORDER BY ts_us",
-        [*group_ids, str(EventKind.JOIN), since_us],
+        f"AND {LIFECYCLE_WHERE} AND kind = ? AND member_id IS NOT NULL AND ts_us >= ? AND ts_us < ? "
+        "ORDER BY ts_us",
+        [*group_ids, str(EventKind.JOIN), since_us, until_us],
     )
     days: dict[int, date] = {}
     for group_id, member_id, ts_us in rows:
