@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from qunops.core.events import Event, EventKind, MemberRef
 from qunops.ingestion import import_events
+from qunops.store.ingest import EventWriter, IngestSummary
 from qunops.store.rollups import fill_rollups
 from qunops.store.schema import events, member_names, members, memberships
 from tests.factories import GROUP, T0, join, leave, message, person
@@ -95,3 +96,22 @@ def test_memberships_follow_joins_and_leaves(engine: Engine, workspace: int) -> 
         ).scalar()
     assert rows == [("1001", True, False, "unknown", 1), ("1002", True, True, "invite", 2)]
     assert inviter_external == "1001"
+
+
+def test_a_new_group_finds_repeats_from_earlier_batches_whatever_the_order(
+    engine: Engine, workspace: int
+) -> None:
+    """In a group new to the import, a batch whose keys all sort after those written needs no lookup;
+    any other batch is checked against what this import stored already (ids out of order, repeats)."""
+    ids = [*range(1, 11), 7, 5, 6, 30, 25, 20, 5, 31, 2]
+    stream = [message(1, timedelta(minutes=n), f"id {n}", source_id=str(n)) for n in ids]
+    summary = _write_in_batches(engine, workspace, stream, batch_size=3)
+    assert (summary.events_new, summary.events_existing) == (len(set(ids)), len(ids) - len(set(ids)))
+    with engine.connect() as connection:
+        stored = sorted(connection.execute(select(events.c.text)).scalars())
+    assert stored == sorted(f"id {n}" for n in set(ids))
+
+
+def _write_in_batches(engine: Engine, workspace: int, stream: list[Event], batch_size: int) -> IngestSummary:
+    with engine.begin() as connection:
+        return EventWriter(connection, workspace, batch_size).write(iter(stream))

@@ -23,7 +23,6 @@ from qunops.core.time import to_us
 from qunops.store.schema import events, groups
 
 _LOOKUP_CHUNK = 500
-_REMEMBER_AT_MOST = 2_000_000  # keys of new groups kept in memory by one writer (about 150 MB)
 # Plain strings of the enums: reading `.value` of an enum member is slow on the hot path.
 _VALUES: dict[Any, str] = {m: m.value for e in (EventKind, ContentType, Platform) for m in e}
 
@@ -158,8 +157,10 @@ class EventWriter:
         self._legacy_groups: set[int] = set()  # groups of key scheme 1 (core.keys)
         self._legacy_keys = LegacyKeys()
         self._inserted = 0
-        self._keys_of_new_groups: dict[int, set[bytes]] = {}  # groups with no events before this writer
-        self._remembered = 0
+        # Groups with no events before this writer, with the highest key written to each so far (None
+        # before the first): keys sort as events arrive (core.keys), so a batch whose keys all come after
+        # it cannot hold a stored one, which answers most batches of a first import without a query.
+        self._newest_of_new_groups: dict[int, bytes | None] = {}
         self._analyze_at = 5000
         self._rows_before: int | None = None  # PostgreSQL's estimate of the events already stored
         self._member_ids: dict[tuple[str, str], int] = {}
@@ -331,13 +332,12 @@ class EventWriter:
         cursor = self._raw_cursor()
         try:
             for group_id, keys in by_group.items():
-                remembered = self._keys_of_new_groups.get(group_id)
-                if remembered is not None:
-                    # A group that had no events before this import: the keys written so far are in
-                    # memory, which answers without a query.
-                    found.update((group_id, key) for key in keys if key in remembered)
-                    self._remember_keys(group_id, remembered, keys)
-                    continue
+                if group_id in self._newest_of_new_groups:
+                    newest = self._newest_of_new_groups[group_id]
+                    highest = max(keys)
+                    self._newest_of_new_groups[group_id] = highest if newest is None else max(newest, highest)
+                    if newest is None or min(keys) > newest:
+                        continue
                 for start in range(0, len(keys), _LOOKUP_CHUNK):
                     chunk = keys[start : start + _LOOKUP_CHUNK]
                     if self._dialect == "sqlite":
@@ -354,15 +354,6 @@ class EventWriter:
         finally:
             cursor.close()
         return found
-
-    def _remember_keys(self, group_id: int, remembered: set[bytes], keys: list[bytes]) -> None:
-        remembered.update(keys)
-        self._remembered += len(keys)
-        if self._remembered > _REMEMBER_AT_MOST:
-            # Past this many keys memory matters more than queries: these groups' keys are all stored
-            # by now (in this transaction), so the database answers from here on.
-            self._keys_of_new_groups.clear()
-            self._remembered = 0
 
     # -- groups and members --------------------------------------------------------------------
 
@@ -400,13 +391,10 @@ class EventWriter:
                 )
                 .returning(groups.c.id)
             ).scalar_one()
-        if (
-            self._remembered < _REMEMBER_AT_MOST
-            and not self._connection.execute(
-                select(events.c.id).where(events.c.group_id == found).limit(1)
-            ).first()
-        ):
-            self._keys_of_new_groups[found] = set()
+        if not self._connection.execute(
+            select(events.c.id).where(events.c.group_id == found).limit(1)
+        ).first():
+            self._newest_of_new_groups[found] = None
         self._group_ids[ident] = found
         return found
 
