@@ -73,7 +73,7 @@ SECOND_PROCESS_FROM = 100_000
 
 def fill_rollups(
     engine: Engine,
-    chunk_events: int = 200_000,
+    chunk_events: int = 1_000_000,  # per transaction: a few seconds of work, a few redone after a crash
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     after_chunk: Callable[[int], None] | None = None,
     second_process: bool | None = None,
