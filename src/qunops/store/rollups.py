@@ -142,10 +142,12 @@ def _computed_batches(
     kinds: dict[int, AccountKind],
     helper: SecondProcess | None,
 ) -> Iterator[tuple[_DayBatch, _DayRows]]:
-    """Each batch with its recomputed rows. With a helper process, the helper takes the next batch
-    as soon as it has one to spare (computing from committed events, which are all that computing reads) while
-    this process computes the others and writes them all; rows come in the order they are ready, which
-    is fine as batches cover different days."""
+    """Each batch with its recomputed rows.
+
+    With a helper process, batches are cut into pieces of a few days; the helper is always given the
+    next two pieces (it computes from committed events, which are all that computing reads) while this
+    process computes the others and writes them all. Rows come in the order they are ready, which is
+    fine: pieces cover different days."""
     if helper is None:
         for batch in batches:
             yield batch, _computed_days(connection, batch, thresholds, kinds)
