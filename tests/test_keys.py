@@ -10,8 +10,10 @@ import hashlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select, update
 
+from qunops.core import keys
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
 from qunops.core.keys import KeyMaker, legacy_source_key, source_key
 from qunops.core.platforms import Platform
@@ -177,3 +179,23 @@ def _first_ids(keys: list[bytes]) -> dict[bytes, int]:
     for position, key in enumerate(keys):
         first.setdefault(key, position)
     return first
+
+
+def test_positions_are_remembered_within_a_day_and_memory_stays_flat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long file keeps only about a day of content keys per group; identical events (which share
+    their time) still get their positions, and the same stream gives the same keys every time."""
+    monkeypatch.setattr(keys, "POSITIONS_KEPT", 50)
+    group = GroupRef(Platform.WHATSAPP, "whatsapp:a", "a")
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    stream = []
+    for n in range(2_000):  # a message every 5 minutes for a week: 288 a day; each one sent twice
+        ts = t0 + timedelta(minutes=5 * n)
+        stream += [Event(group, EventKind.MESSAGE, ts, MemberRef(f"m{n % 3}"), text="同じ")] * 2
+    maker = KeyMaker()
+    made = [maker.key(event) for event in stream]
+    assert made == _scheme_2_keys(stream)  # identical events next to each other: as if nothing were forgotten
+    assert len(set(made)) == len(stream)
+    again = KeyMaker()
+    assert [again.key(event) for event in stream] == made
+    kept = maker._positions[group].counts  # the one place that grows with the file
+    assert 288 <= len(kept) <= 4 * 288

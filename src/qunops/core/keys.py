@@ -59,6 +59,39 @@ def _source_prefix(group: GroupRef | tuple[str, str]) -> Any:
     )
 
 
+class _Positions:
+    """How many events of one group with each content key a stream has had, within a day of its newest.
+
+    Identical events share their time, so only events of about the same time can be identical: those
+    more than a day behind the group's newest are forgotten once many are kept, which keeps memory flat
+    however long the file (a stream that went back more than a day between two identical events would
+    count the second as the first; the same file still gives the same keys every time).
+    """
+
+    __slots__ = ("counts", "limit", "newest")
+
+    def __init__(self) -> None:
+        self.counts: dict[bytes, int] = {}
+        self.newest = b""
+        self.limit = POSITIONS_KEPT
+
+    def next(self, base: bytes) -> int:
+        counts = self.counts
+        position = counts.get(base, 0)
+        counts[base] = position + 1
+        if base > self.newest:
+            self.newest = base
+        if len(counts) > self.limit:
+            horizon = (int.from_bytes(self.newest[:8], "big") - _DAY_US).to_bytes(8, "big")
+            self.counts = {key: count for key, count in counts.items() if key >= horizon}
+            self.limit = max(POSITIONS_KEPT, 2 * len(self.counts))  # a day with more: keep them all
+        return position
+
+
+POSITIONS_KEPT = 100_000  # content keys remembered per group before the older ones are forgotten
+_DAY_US = 86_400_000_000
+
+
 class KeyMaker:
     """Keys for one stream of events from one source.
 
@@ -69,7 +102,8 @@ class KeyMaker:
     """
 
     def __init__(self) -> None:
-        self._seen: dict[bytes, int] = {}
+        self._positions: dict[GroupRef, _Positions] = {}
+        self._group_positions = _Positions()
         self._sources: dict[GroupRef, Any] = {}
         # The last group and time seen, with what was derived from them: parsers reuse one GroupRef per
         # chat and one datetime per stamp, so an identity test answers most events (keys are the hot path
@@ -95,9 +129,7 @@ class KeyMaker:
             (self._text_prefix, event.kind, member, actor, event.content_type or "", event.text)
         )
         base = self._ts_bytes + _digest(text, 8)
-        seen = self._seen
-        position = seen.get(base, 0)
-        seen[base] = position + 1
+        position = self._group_positions.next(base)
         return base if position == 0 else base[:8] + _digest(f"{base.hex()}\x1f{position}", 8)
 
     def source_key(self, group: GroupRef, source_id: str) -> bytes:
@@ -117,6 +149,10 @@ class KeyMaker:
             source = self._sources[group] = _source_prefix(group)
         self._group, self._source = group, source
         self._text_prefix = f"t\x1f{group.platform}\x1f{group.external_id}"
+        positions = self._positions.get(group)
+        if positions is None:
+            positions = self._positions[group] = _Positions()
+        self._group_positions = positions
 
 
 class LegacyKeys:
