@@ -268,3 +268,41 @@ def test_a_fill_shared_with_a_second_process_equals_a_fill_in_one(
         assert derived_state(engine) == derived_state(reference)
     finally:
         reference.dispose()
+
+
+def test_a_fill_whose_helper_process_dies_goes_on_in_one_process(
+    engine: Engine,
+    workspace: int,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A helper killed (for its memory, say) costs speed, not the fill: this process computes its part."""
+    from qunops.core.parallel import SecondProcess
+    from qunops.simulate import SimulationConfig, simulate
+    from qunops.store import rollups
+
+    def dead_helper(engine: Engine, wanted: bool | None) -> SecondProcess:
+        helper = SecondProcess()
+        helper._process.kill()
+        helper._process.wait()
+        return helper
+
+    monkeypatch.setattr(rollups, "_second_process", dead_helper)
+    everything = list(simulate(SimulationConfig(seed=5, groups=3, days=30)).events())
+    import_events(engine, workspace, iter(everything))
+    fill_rollups(engine, chunk_events=3000)
+    assert "the fill goes on in one process" in caplog.text
+    reference = _fresh_copy(database_url, tmp_path)
+    try:
+        with reference.begin() as connection:
+            from qunops.store import accounts
+
+            accounts.create_workspace(connection, "test", "Test", "Asia/Shanghai")
+        import_events(reference, workspace, iter(everything))
+        monkeypatch.undo()
+        fill_rollups(reference, chunk_events=3000, second_process=False)
+        assert derived_state(engine) == derived_state(reference)
+    finally:
+        reference.dispose()

@@ -71,9 +71,14 @@ class SecondProcess:
         os.close(child_writes)
         self._sender = Connection(to_child, readable=False)
         self._receiver = Connection(from_child, writable=False)
+        self.failed = False  # the process is gone or a result could not come back: use it no more
 
     def start(self, function: Callable[..., Any], *arguments: Any) -> None:
-        self._sender.send((function, arguments))
+        try:
+            self._sender.send((function, arguments))
+        except OSError:
+            self.failed = True
+            raise HelperError("the helper process is gone") from None
 
     def ready(self) -> bool:
         """Whether the next result has arrived."""
@@ -83,10 +88,13 @@ class SecondProcess:
         """The next call's return value, waiting for it; raises what the call raised."""
         try:
             outcome, value = self._receiver.recv()
-        except EOFError:
+        except (EOFError, OSError):
+            self.failed = True
             code = self._process.wait()
             raise HelperError(f"the helper process ended unexpectedly (exit code {code})") from None
         if outcome == "error":
+            if isinstance(value, HelperError):
+                self.failed = True
             raise value
         return value
 

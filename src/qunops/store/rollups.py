@@ -10,6 +10,7 @@ recomputed whole, nothing is ever counted twice.
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from qunops.core.bulk import collector_paused
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
 from qunops.core.events import EventKind
-from qunops.core.parallel import SecondProcess, cores
+from qunops.core.parallel import HelperError, SecondProcess, cores
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
 from qunops.store.db import (
@@ -53,6 +54,8 @@ from qunops.store.schema import (
     members,
     workspaces,
 )
+
+log = logging.getLogger(__name__)
 
 FILL_NAME = "rollups"
 _BUCKET_US = 15 * 60 * 1_000_000
@@ -148,22 +151,29 @@ def _computed_batches(
     next two pieces (it computes from committed events, which are all that computing reads) while this
     process computes the others and writes them all. Rows come in the order they are ready, which is
     fine: pieces cover different days."""
-    if helper is None:
+    if helper is None or helper.failed:
         for batch in batches:
             yield batch, _computed_days(connection, batch, thresholds, kinds)
         return
     url = engine.url.render_as_string(hide_password=False)
     waiting = deque(_sliced(batches))
     given: deque[_DayBatch] = deque()  # started in the helper, in order; two, so that it never waits
-    while waiting or given:
-        while len(given) < 2 and waiting:
-            given.append(waiting.popleft())
-            helper.start(_computed_days_elsewhere, url, given[-1], thresholds, kinds)
-        if waiting:
-            batch = waiting.popleft()
+    try:
+        while waiting or given:
+            while len(given) < 2 and waiting:
+                helper.start(_computed_days_elsewhere, url, waiting[0], thresholds, kinds)
+                given.append(waiting.popleft())
+            if waiting:
+                batch = waiting.popleft()
+                yield batch, _computed_days(connection, batch, thresholds, kinds)
+            while given and (not waiting or helper.ready()):
+                rows = helper.result()
+                yield given.popleft(), rows
+    except HelperError as exc:
+        # The helper is gone (killed for its memory, say): what it had is computed here instead.
+        log.warning("the fill goes on in one process: %s", exc)
+        for batch in [*given, *waiting]:
             yield batch, _computed_days(connection, batch, thresholds, kinds)
-        while given and (not waiting or helper.ready()):
-            yield given.popleft(), helper.result()
 
 
 # Days per piece of work shared between processes: small enough for the two to finish together, large
