@@ -4,6 +4,7 @@ and refused must be exactly what an import parsed in one process gives."""
 from __future__ import annotations
 
 import json
+import queue
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import qunops.ingestion as ingestion
 from qunops.ingestion import ImportReport, import_paths
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
+from qunops.store.rollups import fill_within
 from tests.store_helpers import table_states
 
 ZONE = "Asia/Shanghai"
@@ -163,4 +165,43 @@ def test_a_dry_run_in_the_second_process_counts_reports_progress_and_stores_noth
     real = _import(monkeypatch, False, here, exports)
     assert [f.events_new for f in dry.files] == [f.events_new for f in real.files]
     assert [count for name, count in seen if name == str(exports[1])][-1] == real.files[1].events_new
+    assert not _children()
+
+
+class _SlowChildQueue(queue.Queue):  # type: ignore[type-arg]
+    """Every other look finds no batch waiting, as when the parse process is the slower of the two."""
+
+    looks = 0
+
+    def get_nowait(self) -> Any:
+        type(self).looks += 1
+        if self.looks % 2:
+            raise queue.Empty
+        return super().get_nowait()
+
+
+def test_rollups_computed_while_waiting_for_the_parse_process_equal_a_fill_after_the_import(
+    monkeypatch: pytest.MonkeyPatch, two_stores: Any, tmp_path: Path
+) -> None:
+    days = [
+        WHATSAPP.replace("12/03", f"{d:02d}/03").replace("13/03", f"{d + 1:02d}/03") for d in range(1, 25)
+    ]
+    export = tmp_path / "WhatsApp Chat with Days.txt"
+    export.write_text("".join(days), encoding="utf-8")
+    steps: list[int] = []
+
+    def step(connection: Any, least: int, most: int) -> int:
+        steps.append(fill_within(connection, least, most))
+        return steps[-1]
+
+    here, there = two_stores
+    reference = _import(monkeypatch, False, here, [export], batch_size=30)
+    monkeypatch.setattr(ingestion.queue, "Queue", _SlowChildQueue)
+    monkeypatch.setattr(ingestion, "fill_within", step)
+    monkeypatch.setattr(ingestion, "FILL_STEP_LEAST", 1)
+    monkeypatch.setattr(ingestion, "FILL_STEP_MOST", 45)
+    stepped = _import(monkeypatch, True, there, [export], batch_size=30)
+    assert stepped.as_json() == reference.as_json()
+    assert sum(steps) > 45 and max(steps) <= 45  # several steps, each within its bound
+    assert _tables(here) == _tables(there)
     assert not _children()

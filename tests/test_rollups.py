@@ -306,3 +306,59 @@ def test_a_fill_whose_helper_process_dies_goes_on_in_one_process(
         assert derived_state(engine) == derived_state(reference)
     finally:
         reference.dispose()
+
+
+def test_rollups_filled_inside_an_import_transaction_equal_a_fill_after_it(
+    engine: Engine, workspace: int, database_url: str, tmp_path: Path
+) -> None:
+    """An import rolls up what it has written while it waits for its parse process: small steps taken
+    between pieces of the stream, each ending mid-day, leave exactly what one fill after the import does."""
+    from qunops.core.keys import KeyMaker
+    from qunops.simulate import SimulationConfig, simulate
+    from qunops.store.ingest import EventWriter
+    from qunops.store.rollups import fill_within
+
+    everything = list(simulate(SimulationConfig(seed=6, groups=3, days=30)).events())
+    piece = len(everything) // 5
+    keys = KeyMaker()  # one stream, as an import's: identical events keep their positions
+    steps: list[int] = []
+    with engine.begin() as connection:
+        writer = EventWriter(connection, workspace)
+        for start in range(0, len(everything), piece):
+            writer.write(iter(everything[start : start + piece]), keys)
+            steps.append(fill_within(connection, least=piece // 2, most=piece // 3))
+        assert fill_within(connection, least=10**9, most=10) == 0  # fewer waiting than asked for
+    assert all(0 < step <= piece // 3 for step in steps[:-1])
+    fill_rollups(engine)
+    reference = _fresh_copy(database_url, tmp_path)
+    try:
+        with reference.begin() as connection:
+            from qunops.store import accounts
+
+            accounts.create_workspace(connection, "test", "Test", "Asia/Shanghai")
+        import_events(reference, workspace, iter(everything))
+        fill_rollups(reference)
+        assert derived_state(engine) == derived_state(reference)
+    finally:
+        reference.dispose()
+
+
+def test_rollups_filled_inside_a_transaction_that_rolls_back_leave_nothing(
+    engine: Engine, workspace: int
+) -> None:
+    from qunops.simulate import SimulationConfig, simulate
+    from qunops.store.ingest import EventWriter
+    from qunops.store.rollups import fill_within
+
+    first = list(simulate(SimulationConfig(seed=7, groups=2, days=30)).events())
+    import_events(engine, workspace, iter(first))
+    fill_rollups(engine)
+    before = derived_state(engine)
+    later = list(simulate(SimulationConfig(seed=8, groups=2, days=30)).events())
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        EventWriter(connection, workspace).write(iter(later))
+        assert fill_within(connection, least=1, most=10**6) == len(later)
+        transaction.rollback()
+    assert derived_state(engine) == before
+    assert fill_rollups(engine).events == 0

@@ -6,10 +6,15 @@ same run still import. A dry run parses and counts everything and stores nothing
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import pickle
+import queue
 import subprocess
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection as DatabaseConnection
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,7 +35,7 @@ from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 from qunops.importers.detect import detect, expand_paths
 from qunops.importers.registry import by_name
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
-from qunops.store.rollups import fill_rollups
+from qunops.store.rollups import fill_rollups, fill_within
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,12 @@ ProgressFn = Callable[[str, int], None]  # (file name, events read so far in it)
 # take about half of an import's time before the rollups, and one process runs one at a time). Starting
 # that process costs about half a second, which smaller files do not win back.
 PARSE_PROCESS_FROM = 16 * 2**20
+
+# While this process waits for the parse process it rolls up what it has written (`fill_within`), in
+# steps of this many events: enough that a step recomputes few days twice (a day the next events still
+# touch is recomputed again), few enough that the parse process's batches queued meanwhile stay small.
+FILL_STEP_LEAST = 20_000
+FILL_STEP_MOST = 100_000
 
 
 class _DryRun(Exception):
@@ -161,7 +173,8 @@ def _import_file(
             parsed = _ParseProcess.start(source, importer.name, zone, batch_size)
             if parsed is not None:
                 with parsed:
-                    batches = parsed.batches(context)
+                    idle = None if dry_run else lambda: _fill_step(connection)
+                    batches = parsed.batches(context, idle)
                     if progress is not None:
                         batches = _counting_batches(batches, source.name, progress)
                     summary = writer.write_batches(batches)
@@ -193,6 +206,10 @@ def _import_file(
     return report
 
 
+def _fill_step(connection: DatabaseConnection) -> bool:
+    return fill_within(connection, FILL_STEP_LEAST, FILL_STEP_MOST) > 0
+
+
 def _counting(events: Iterator[Event], name: str, progress: ProgressFn) -> Iterator[Event]:
     count = 0
     for event in events:
@@ -219,17 +236,23 @@ class _ParseProcess:
     """A file parsed, keyed and prepared in a child process, which sends the events in batches.
 
     The child is a plain `python -c` process (not multiprocessing's spawn, which re-runs the caller's
-    main module) in a session of its own, so Ctrl-C reaches only this process, which then ends it. It
-    writes to a pipe whose send waits for this process to read: it runs one batch ahead at most, and
-    memory stays flat. Whatever ends the import (an error, Ctrl-C, the end) ends the child; if this
-    process dies, the child's next send fails and it exits. A parse error in the child arrives as the same
-    `ImportFormatError` (or `OSError`) the parser raised, so the file's transaction is rolled back as it
-    is for a file parsed here.
+    main module) in a session of its own, so Ctrl-C reaches only this process, which then ends it. A
+    thread here reads its batches into a queue of `QUEUED_BATCHES`: the child runs that far ahead at
+    most, and memory stays flat. Whatever ends the import (an error, Ctrl-C, the end) ends the child; if
+    this process dies, the child's next send fails and it exits. A parse error in the child arrives as the
+    same `ImportFormatError` (or `OSError`) the parser raised, so the file's transaction is rolled back as
+    it is for a file parsed here.
     """
+
+    QUEUED_BATCHES = 32  # about 20 MB of 5,000-message batches
 
     def __init__(self, process: subprocess.Popen[bytes], receiver: Connection) -> None:
         self._process = process
         self._receiver = receiver
+        self._queue: queue.Queue[bytes | tuple[str, Any]] = queue.Queue(self.QUEUED_BATCHES)
+        self._stop = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="parse-process-reader", daemon=True)
+        self._reader.start()
 
     @classmethod
     def start(
@@ -241,6 +264,7 @@ class _ParseProcess:
             return None
         task = [str(source.path), source.member, importer, zone.key, batch_size]
         read_fd, write_fd = os.pipe()
+        _widen(write_fd)
         try:
             process = python_child(_CHILD, json.dumps([*task, write_fd]), (write_fd,))
         except OSError:
@@ -254,18 +278,28 @@ class _ParseProcess:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._receiver.close()
+        # The child first: its end closes the pipe, which ends the reader's wait; then the reader.
+        self._stop.set()
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        self._reader.join()
+        self._receiver.close()
 
-    def batches(self, context: ParseContext) -> Iterator[list[Prepared]]:
+    def batches(
+        self, context: ParseContext, idle: Callable[[], bool] | None = None
+    ) -> Iterator[list[Prepared]]:
+        """The child's batches as they come. When none is waiting, `idle` (if given) may do other work
+        first; it returns whether it did any, and is asked again until it does none."""
         while True:
             try:
-                what, value = self._receiver.recv()
-            except EOFError:
-                code = self._process.wait()
-                raise _ParseProcessError(f"the parse process ended unexpectedly (exit code {code})") from None
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                if idle is not None and idle():
+                    continue
+                item = self._queue.get()
+            message: tuple[str, Any] = pickle.loads(item) if isinstance(item, bytes) else item
+            what, value = message
             if what == "batch":
                 yield value
             elif what == "done":
@@ -275,10 +309,41 @@ class _ParseProcess:
                 raise ImportFormatError(*value)
             elif what == "os":
                 raise OSError(*value)
+            elif what == "ended":
+                raise _ParseProcessError(f"the parse process ended unexpectedly (exit code {value})")
             else:
                 log.error("the parse process failed:\n%s", value)
                 last = value.strip().splitlines()[-1] if value.strip() else "no details"
                 raise _ParseProcessError(f"the parse process failed ({last})")
+
+    def _read(self) -> None:
+        """The reader thread: the child's messages into the queue, as they were sent (a batch takes a
+        third of the memory that way), until the child ends the pipe."""
+        item: bytes | tuple[str, Any]
+        while not self._stop.is_set():
+            try:
+                item = self._receiver.recv_bytes()
+            except (EOFError, OSError):
+                item = ("ended", self._process.wait())
+            except Exception:  # anything else: the import fails with it rather than waiting forever
+                item = ("crash", traceback.format_exc())
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if type(item) is not bytes:
+                return
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a whole batch (about 650 KB for 5,000 messages) rather than 64 KB, so that the
+    child hands one over in a single write and goes back to parsing, instead of waiting for the reader
+    thread to take its turn at the interpreter for every 64 KB. A lower system limit refuses it: the pipe
+    works all the same, with more waits."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 2**20)
 
 
 _CHILD = "import sys; from qunops.ingestion import parse_in_child; parse_in_child(sys.argv[1])"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qunops.core.daily import GroupDay
+from qunops.core.daily import GroupDay, is_question
 from qunops.core.health import HealthInputs, health_score
 from qunops.core.lifecycle import LifecycleFacts, Stage, lifecycle_facts, lifecycle_stage
 from qunops.core.metrics import (
@@ -388,3 +391,34 @@ def test_silent_members_from_the_store_get_what_the_general_rules_give() -> None
         assert infer_member_roles(shortcut, AS_OF) == infer_member_roles(by_days, AS_OF), (joined, received)
     assert Role.LURKER in roles_of(MemberFacts(1, spoke_mask=0, totals_30=(0, 0, 0)))
     assert Role.NEWCOMER in roles_of(MemberFacts(1, joined=AS_OF, spoke_mask=0, totals_30=(0, 0, 0)))
+
+
+# product.md's definition of a question, written as the plain pattern it is.
+QUESTION_RULE = re.compile(r"(?:[？?]\s*$)|请问|怎么|如何|有没有|吗")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("几点开始？", True),
+        ("what time?  \n", True),
+        ("请问这个怎么报名", True),
+        ("有没有人去", True),
+        ("好吗", True),
+        ("如何", True),
+        ("? is how this starts", False),
+        ("明天见", False),
+        ("问一下", False),  # 问 alone is not 请问
+        ("", False),
+        ("end?\u3000", True),  # an ideographic space is whitespace too
+        ("end?\u200b", False),  # a zero-width space is not
+    ],
+)
+def test_a_question_ends_in_a_question_mark_or_holds_a_question_word(text: str, expected: bool) -> None:
+    assert is_question(text) is expected
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from(list("?？ \t\n\u3000\u200b\xa0请问怎么如何有没吗ab好"))))
+def test_the_question_test_follows_the_rule_exactly(text: str) -> None:
+    assert is_question(text) is bool(QUESTION_RULE.search(text))

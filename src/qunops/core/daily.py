@@ -6,7 +6,6 @@ that cross midnight) and the facts it needs about members; this returns the day'
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 _HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
-_QUESTION = re.compile(r"(?:[？?]\s*$)|请问|怎么|如何|有没有|吗")
 
 SYSTEM_KINDS = frozenset(
     {
@@ -46,8 +44,19 @@ class AccountKind(StrEnum):
 
 
 def is_question(text: str) -> bool:
-    """product.md: a message ending in ？/? or containing 请问/怎么/如何/有没有/吗."""
-    return bool(_QUESTION.search(text))
+    """product.md: a message ending in ？/? or containing 请问/怎么/如何/有没有/吗.
+
+    Substring tests rather than one regular expression: a fill asks this of every member message, and
+    the alternation took twice as long. `rstrip` drops the whitespace a pattern's `\\s` matches (all of
+    Unicode's)."""
+    return (
+        "吗" in text
+        or "请问" in text
+        or "怎么" in text
+        or "如何" in text
+        or "有没有" in text
+        or (("?" in text or "？" in text) and text.rstrip().endswith(("?", "？")))
+    )
 
 
 @dataclass(slots=True, eq=False)
@@ -151,7 +160,7 @@ def roll_up_day(
     # year that have one ask the timezone.
     start_us = data.start_us
     local_hour = data.local_hour if data.end_us - start_us != _DAY_US else None
-    search_question = _QUESTION.search
+    search_question = is_question
     message_kind, member_kind, bot_kind = EventKind.MESSAGE, AccountKind.MEMBER, AccountKind.BOT
     member_messages = 0
     first_us: int | None = None

@@ -99,20 +99,10 @@ def fill_rollups(
                 if newest <= done:
                     break
                 upto = min(newest, done + chunk_events)
-                if done == 0:
-                    reset_memberships(connection)
-                touched = _touched(connection, done, upto, thresholds)
-                kinds = _account_kinds(connection)
-                activity: dict[tuple[int, int], Activity] = {}
-                batches = _day_batches(touched)
-                for batch, rows in _computed_batches(engine, connection, batches, thresholds, kinds, helper):
-                    _replace_days(connection, batch, rows, activity)
-                update_memberships(connection, touched.lifecycle, activity)
-                _apply_renames(connection, touched.renamed)
+                touched = _fill_chunk(engine, connection, done, upto, thresholds, helper)
                 touched_groups.update(touched.days)
                 report.days += sum(len(days) for days in touched.days.values())
                 report.events += upto - done
-                _set_last_filled(connection, upto)
                 report.chunks += 1
             if after_chunk is not None:
                 after_chunk(upto)
@@ -121,6 +111,54 @@ def fill_rollups(
             helper.close()
     report.groups = len(touched_groups)
     return report
+
+
+def fill_within(
+    connection: Connection,
+    least: int,
+    most: int,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> int:
+    """Roll up the events after the mark, at most `most` of them, inside the caller's transaction, if
+    there are at least `least`; returns how many were taken into account.
+
+    An import calls this while it waits for its parse process: the rollups of what it has written are
+    then computed on a core that would otherwise idle, and the fill after the import has that much less
+    to do. This connection sees the events it has not committed yet, so the work is done here, in one
+    process. Each call is an ordinary chunk of the fill: a day that later events touch again is simply
+    recomputed then, and rolling back the import rolls back these rollups and the mark with it.
+    """
+    with collector_paused():
+        done = _last_filled(connection)
+        newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+        if newest - done < max(1, least):
+            return 0
+        upto = min(newest, done + most)
+        _fill_chunk(None, connection, done, upto, thresholds, None)
+        return upto - done
+
+
+def _fill_chunk(
+    engine: Engine | None,
+    connection: Connection,
+    done: int,
+    upto: int,
+    thresholds: Thresholds,
+    helper: SecondProcess | None,
+) -> _Touched:
+    """Recompute what the events (done, upto] touch and advance the mark to `upto`."""
+    if done == 0:
+        reset_memberships(connection)
+    touched = _touched(connection, done, upto, thresholds)
+    kinds = _account_kinds(connection)
+    activity: dict[tuple[int, int], Activity] = {}
+    batches = _day_batches(touched)
+    for batch, rows in _computed_batches(engine, connection, batches, thresholds, kinds, helper):
+        _replace_days(connection, batch, rows, activity)
+    update_memberships(connection, touched.lifecycle, activity)
+    _apply_renames(connection, touched.renamed)
+    _set_last_filled(connection, upto)
+    return touched
 
 
 def _second_process(engine: Engine, wanted: bool | None) -> SecondProcess | None:
@@ -138,7 +176,7 @@ def _second_process(engine: Engine, wanted: bool | None) -> SecondProcess | None
 
 
 def _computed_batches(
-    engine: Engine,
+    engine: Engine | None,
     connection: Connection,
     batches: list[_DayBatch],
     thresholds: Thresholds,
@@ -151,7 +189,7 @@ def _computed_batches(
     next two pieces (it computes from committed events, which are all that computing reads) while this
     process computes the others and writes them all. Rows come in the order they are ready, which is
     fine: pieces cover different days."""
-    if helper is None or helper.failed:
+    if engine is None or helper is None or helper.failed:
         for batch in batches:
             yield batch, _computed_days(connection, batch, thresholds, kinds)
         return
