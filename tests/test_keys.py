@@ -17,6 +17,7 @@ from qunops.core import keys
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
 from qunops.core.keys import KeyMaker, legacy_source_key, source_key
 from qunops.core.platforms import Platform
+from qunops.core.time import to_us
 from qunops.ingestion import import_events
 from qunops.store.schema import events as stored
 from qunops.store.schema import groups
@@ -198,4 +199,35 @@ def test_positions_are_remembered_within_a_day_and_memory_stays_flat(monkeypatch
     again = KeyMaker()
     assert [again.key(event) for event in stream] == made
     kept = maker._positions[group].counts  # the one place that grows with the file
+    assert 288 <= len(kept) <= 4 * 288
+
+
+def test_scheme_1_positions_are_remembered_within_a_day_and_memory_stays_flat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Old groups' keys forget as new ones do: a week of identical pairs keeps about a day of them, and
+    every key is still the plainly written rule's."""
+    monkeypatch.setattr(keys, "POSITIONS_KEPT", 50)
+    group = GroupRef(Platform.WHATSAPP, "whatsapp:a", "a")
+    other = GroupRef(Platform.WHATSAPP, "whatsapp:b", "b")  # a month older: its positions are its own
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    stream = []
+    for n in range(2_000):  # a message every 5 minutes for a week: 288 a day; each one sent twice
+        ts = t0 + timedelta(minutes=5 * n)
+        stream += [Event(group, EventKind.MESSAGE, ts, MemberRef(f"m{n % 3}"), text="同じ")] * 2
+        if n % 100 == 0:
+            stream += [Event(other, EventKind.MESSAGE, ts - timedelta(days=30), MemberRef("x"), text="a")] * 2
+    legacy = keys.LegacyKeys()
+
+    def legacy_key(event: Event) -> bytes:
+        assert event.member is not None
+        ident = (event.group.platform.value, event.group.external_id)
+        return legacy.key(
+            ident, None, to_us(event.ts), event.kind, event.member.identity_key(), "", "", event.text
+        )
+
+    made = [legacy_key(event) for event in stream]
+    assert made == _reference_keys(stream)
+    assert len(set(made)) == len(stream)
+    kept = legacy._positions[("whatsapp", "whatsapp:a")].counts
     assert 288 <= len(kept) <= 4 * 288

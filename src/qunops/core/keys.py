@@ -160,11 +160,13 @@ class LegacyKeys:
 
     Every key was a hash: of the message id where there is one, else of the group, the time in
     microseconds (as `int(ts.timestamp() * 1e6)`, float rounding and all), kind, member, actor, content
-    type and text, with the event's position among identical ones in the stream.
+    type and text, with the event's position among identical ones in the stream. Positions are counted
+    within about a day of the group's newest event, as scheme 2's are (`_Positions`), so that memory
+    stays flat however long the file.
     """
 
     def __init__(self) -> None:
-        self._seen: dict[bytes, int] = {}
+        self._positions: dict[tuple[str, str], _Positions] = {}
 
     def key(
         self,
@@ -184,8 +186,11 @@ class LegacyKeys:
         base = _digest(
             "\x1f".join(("h", group[0], group[1], stamp, kind, member, actor, content_type, text)), 16
         )
-        position = self._seen.get(base, 0)
-        self._seen[base] = position + 1
+        positions = self._positions.get(group)
+        if positions is None:
+            positions = self._positions[group] = _Positions()
+        # Counted under the time first: `_Positions` forgets by the leading time of what it counts.
+        position = positions.next((ts_us + _TIME_OFFSET).to_bytes(8, "big") + base)
         return base if position == 0 else _digest(f"{base.hex()}\x1f{position}", 16)
 
 
