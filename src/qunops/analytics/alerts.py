@@ -13,6 +13,7 @@ from typing import Any
 
 from qunops.core.lifecycle import Stage, StageReading
 from qunops.core.roles import RoleCheck
+from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 CRITICAL, WARNING, NOTICE = 3, 2, 1
@@ -41,7 +42,11 @@ def silence_alert(silence_hours: float | None, thresholds: Thresholds = DEFAULT_
     return Alert(
         "silence",
         WARNING,
-        f"no member message for {silence_hours:.0f} hours (alert at {thresholds.silence_alert_hours})",
+        Text(
+            "no member message for {hours:.0f} hours (alert at {limit})",
+            hours=silence_hours,
+            limit=thresholds.silence_alert_hours,
+        ),
         {"silence_hours": round(silence_hours, 2)},
     )
 
@@ -51,7 +56,10 @@ def stage_alert(reading: StageReading) -> Alert | None:
     if severity is None:
         return None
     return Alert(
-        str(reading.stage), severity, f"{reading.stage}: {reading.reason}", {"stage": str(reading.stage)}
+        str(reading.stage),
+        severity,
+        Text("{stage}: {reason}", stage=reading.stage, reason=reading.reason),
+        {"stage": str(reading.stage)},
     )
 
 
@@ -71,7 +79,12 @@ def leave_wave_alert(
     return Alert(
         "leave_wave",
         CRITICAL,
-        f"{leaves} members left within 24 hours ({share:.0%} of {members_before})",
+        Text(
+            "{leaves} members left within 24 hours ({share:.0%} of {members})",
+            leaves=leaves,
+            share=share,
+            members=members_before,
+        ),
         {"leaves": leaves, "members_before": members_before, "share": round(share, 4)},
     )
 
@@ -83,7 +96,7 @@ def spam_burst_alert(flagged_messages: int, thresholds: Thresholds = DEFAULT_THR
     return Alert(
         "spam_burst",
         CRITICAL,
-        f"{flagged_messages} messages flagged as spam or ads today",
+        Text("{flagged} messages flagged as spam or ads today", flagged=flagged_messages),
         {"flagged": flagged_messages},
     )
 
@@ -97,7 +110,11 @@ def newcomers_silent_alert(
     return Alert(
         "newcomers_silent",
         NOTICE,
-        f"{joins_week} people joined in the last {thresholds.week_days} days and none of them spoke",
+        Text(
+            "{joins} people joined in the last {days} days and none of them spoke",
+            joins=joins_week,
+            days=thresholds.week_days,
+        ),
         {"joins": joins_week},
     )
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qunops.analytics.alerts import Alert
+from qunops.core.registry import group_type_label
+from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 KNOWLEDGE_TYPES = frozenset({"interest", "industry", "consultant", "learning", "resource"})
@@ -87,29 +89,34 @@ def _for_alert(alert: Alert, c: GroupContext, t: Thresholds) -> list[Recommendat
     knowledge = c.group_type in KNOWLEDGE_TYPES
     out: list[Recommendation] = []
 
-    def add(action: str, title: str, reason: str, fit: float, source: str) -> None:
+    def add(action: str, title: Text, reason: Text, fit: float, source: str) -> None:
         out.append(Recommendation(action, title, reason, kind, weight * fit, source))
+
+    group_type = group_type_label(c.group_type)
 
     fading = not c.temporary and c.age_days is not None and c.age_days >= t.fading_group_age_days
     if kind in ("silence", "dormant"):
         add(
             "daily_topic",
-            "Post a topic for discussion",
-            "the official account hosts a topic to break the silence (do not leave a group silent past "
-            f"{t.silence_alert_hours} hours)",
+            Text("Post a topic for discussion"),
+            Text(
+                "the official account hosts a topic to break the silence "
+                "(do not leave a group silent past {hours} hours)",
+                hours=t.silence_alert_hours,
+            ),
             1.0,
             SEED_LIFECYCLE,
         )
         if _red_packet_ok(c, t):
             last = (
-                "no red packet recently"
+                Text("no red packet recently")
                 if c.days_since_red_packet is None
-                else f"last one {c.days_since_red_packet} days ago"
+                else Text("last one {days} days ago", days=c.days_since_red_packet)
             )
             add(
                 "red_packet_test",
-                "Send an occasional red packet to test activity",
-                f"{last}; keep it occasional or members take it for a charity group",
+                Text("Send an occasional red packet to test activity"),
+                Text("{last}; keep it occasional or members take it for a charity group", last=last),
                 0.8,
                 SEED_LIFECYCLE,
             )
@@ -117,111 +124,124 @@ def _for_alert(alert: Alert, c: GroupContext, t: Thresholds) -> list[Recommendat
         if knowledge and c.answerers:
             add(
                 "sharing_session",
-                f"Ask {c.answerers[0]} to hold a sharing session",
-                f"a {c.group_type} group cooling down; {c.answerers[0]} answers others' questions",
+                Text("Ask {name} to hold a sharing session", name=c.answerers[0]),
+                Text(
+                    "a {group_type} group cooling down; {name} answers others' questions",
+                    group_type=group_type,
+                    name=c.answerers[0],
+                ),
                 1.2,
                 SEED_LIFECYCLE,
             )
         elif knowledge:
             add(
                 "invite_expert",
-                "Invite an expert to answer questions and share",
-                f"a {c.group_type} group cooling down with nobody who answers questions",
+                Text("Invite an expert to answer questions and share"),
+                Text(
+                    "a {group_type} group cooling down with nobody who answers questions",
+                    group_type=group_type,
+                ),
                 1.0,
                 SEED_ROLES,
             )
         add(
             "group_activity",
-            "Plan an activity every member can take part in",
-            "activities all members can join slow a group's decline",
+            Text("Plan an activity every member can take part in"),
+            Text("activities all members can join slow a group's decline"),
             0.7,
             SEED_LIFECYCLE,
         )
         if c.speaker_ratio < 0.1:
             add(
                 "icebreaker_questionnaire",
-                "Run an ice-breaker questionnaire (career, city, interests)",
-                f"only {c.speaker_ratio:.0%} of members spoke in 30 days: help them find weak ties",
+                Text("Run an ice-breaker questionnaire (career, city, interests)"),
+                Text(
+                    "only {ratio:.0%} of members spoke in 30 days: help them find weak ties",
+                    ratio=c.speaker_ratio,
+                ),
                 0.6,
                 SEED_ICEBREAK,
             )
     if kind in ("cooling", "dormant", "dead") and fading:
         add(
             "migrate_members",
-            "Move members into new groups by sub-topic (change blood)",
-            f"a long-term group {c.age_days} days old is fading: regroup its people around narrower topics",
+            Text("Move members into new groups by sub-topic (change blood)"),
+            Text(
+                "a long-term group {age} days old is fading: regroup its people around narrower topics",
+                age=c.age_days,
+            ),
             1.1 if kind == "dead" else 0.9,
             SEED_LIFECYCLE,
         )
     if kind == "dead" and not fading:
         add(
             "archive_or_relaunch",
-            "Archive the group or relaunch it with a new purpose",
-            "no member message for two weeks",
+            Text("Archive the group or relaunch it with a new purpose"),
+            Text("no member message for two weeks"),
             0.6,
             SEED_LIFECYCLE,
         )
     if kind == "newcomers_silent":
         add(
             "welcome_ceremony",
-            "Welcome newcomers: greeting, rules and guidance",
-            "new members joined and none spoke: a sense of ceremony on joining invites them in",
+            Text("Welcome newcomers: greeting, rules and guidance"),
+            Text("new members joined and none spoke: a sense of ceremony on joining invites them in"),
             1.2,
             SEED_ICEBREAK,
         )
         add(
             "icebreaker_questionnaire",
-            "Run an ice-breaker questionnaire (career, city, interests)",
-            "newcomers do not know each other: a questionnaire finds what they can talk about",
+            Text("Run an ice-breaker questionnaire (career, city, interests)"),
+            Text("newcomers do not know each other: a questionnaire finds what they can talk about"),
             1.0,
             SEED_ICEBREAK,
         )
     if kind == "role:opinion_leader":
         add(
             "invite_expert",
-            "Invite an expert or KOL to lead the conversation",
-            f"{c.members} members and no opinion leader",
+            Text("Invite an expert or KOL to lead the conversation"),
+            Text("{members} members and no opinion leader", members=c.members),
             1.5,
             SEED_ROLES,
         )
     if kind == "role:expert_or_answerer":
         add(
             "invite_expert",
-            "Invite an expert to answer questions",
-            f"a {c.group_type} group needs someone who answers",
+            Text("Invite an expert to answer questions"),
+            Text("a {group_type} group needs someone who answers", group_type=group_type),
             1.5,
             SEED_ROLES,
         )
     if kind == "role:young_group_helper":
         add(
             "assign_extra",
-            "Assign an extra or the official account to answer within the hour",
-            "a young group with few active members needs someone who answers first",
+            Text("Assign an extra or the official account to answer within the hour"),
+            Text("a young group with few active members needs someone who answers first"),
             1.5,
             SEED_ROLES,
         )
     if kind == "role:official_accounts":
         add(
             "reduce_official_accounts",
-            "Keep at most 3 official accounts per 100 members",
-            "more official accounts confuse members about who is who",
+            Text("Keep at most 3 official accounts per 100 members"),
+            Text("more official accounts confuse members about who is who"),
             1.0,
             SEED_ROLES,
         )
     if kind in ("leave_wave", "spam_burst"):
         add(
             "review_moderation",
-            "Review today's messages for ads and remove the offenders",
-            "one ad can empty a good group"
+            Text("Review today's messages for ads and remove the offenders"),
+            Text("one ad can empty a good group")
             if kind == "spam_burst"
-            else "a wave of leaves often follows an ad",
+            else Text("a wave of leaves often follows an ad"),
             1.0,
             SEED_QUALITY,
         )
         add(
             "remind_rules",
-            "Remind members of the group rules",
-            "rules enforced fairly keep the atmosphere",
+            Text("Remind members of the group rules"),
+            Text("rules enforced fairly keep the atmosphere"),
             0.6,
             SEED_QUALITY,
         )

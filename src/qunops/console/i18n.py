@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import Request
 from jinja2 import pass_context
 
+from qunops.core.texts import Text
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 LANG_COOKIE = "qunops_lang"
 
@@ -219,6 +221,150 @@ ZH: dict[str, str] = {
     "Spoke within a week": "一周内发言",
     "Activation": "激活率",
     "Active days (30 d)": "活跃天数（30 天）",
+    # Group types (also values of analytics texts: "a {group_type} group" reads "兴趣群").
+    "interest": "兴趣",
+    "resource": "资源",
+    "consultant": "顾问",
+    "industry": "行业",
+    "fan": "粉丝",
+    "partner": "合作伙伴",
+    "boss": "老板",
+    "learning": "学习",
+    "regional": "同城",
+    "event": "活动",
+    "customer_service": "客服",
+    "first_purchase": "首购",
+    "other": "其他",
+    # Alert kinds (the overview's alert badges).
+    "silence": "沉默",
+    "leave_wave": "退群潮",
+    "spam_burst": "广告刷屏",
+    "newcomers_silent": "新人不说话",
+    "official_accounts": "官方号过多",
+    "expert_or_answerer": "缺少答疑者",
+    "young_group_helper": "新群缺少接话人",
+    # Analytics texts (`qunops.core.texts.Text`), keyed by their English template. Placeholders and their
+    # format specs must be the template's own (tests/console/test_i18n.py checks).
+    # Alerts.
+    "no member message for {hours:.0f} hours (alert at {limit})": (
+        "已 {hours:.0f} 小时没有成员发言（超过 {limit} 小时提醒）"
+    ),
+    "{stage}: {reason}": "{stage}：{reason}",
+    "{leaves} members left within 24 hours ({share:.0%} of {members})": (
+        "24 小时内 {leaves} 人退群（占 {members} 人的 {share:.0%}）"
+    ),
+    "{flagged} messages flagged as spam or ads today": "今天有 {flagged} 条消息被标为广告或垃圾信息",
+    "{joins} people joined in the last {days} days and none of them spoke": (
+        "近 {days} 天进群 {joins} 人，没有一个人发言"
+    ),
+    # Lifecycle stage reasons.
+    "temporary group past its planned end {end}": "临时群已过计划结束日 {end}",
+    "no member message for {days} days (dead at {dead})": "已 {days} 天没有成员发言（满 {dead} 天即为死群）",
+    "silent for {days} days ({first}–{last} is dormant)": "已沉默 {days} 天（{first}–{last} 天为休眠）",
+    "{age} days old (younger than {limit})": "建群 {age} 天（不满 {limit} 天）",
+    "{wad} active day(s) in the last week": "近一周只有 {wad} 个活跃日",
+    "member messages fell {drop:.0%} week on week ({before} → {after})": (
+        "成员消息周环比下降 {drop:.0%}（{before} → {after}）"
+    ),
+    "{wad} active days in the last week": "近一周有 {wad} 个活跃日",
+    # Health score components.
+    "{name}: {points:.1f}/{weight:.0f} — {explanation}": (
+        "{name}：{points:.1f}/{weight:.0f} 分 — {explanation}"
+    ),
+    "weekly active days": "周活跃天数",
+    "{wad} of {days} days active": "{days} 天中有 {wad} 天活跃",
+    "messages per active day": "活跃日消息数",
+    "{messages:.1f} member messages per active day (half the points at {half:.0f})": (
+        "每个活跃日 {messages:.1f} 条成员消息（{half:.0f} 条得一半分）"
+    ),
+    "speaker ratio": "发言率",
+    "{ratio:.0%} of members spoke in {days} days": "{days} 天内 {ratio:.0%} 的成员发过言",
+    "new-member speakers": "新人发言",
+    "{speakers:.1f} new members speaking per active day": "每个活跃日 {speakers:.1f} 位新人发言",
+    "responsiveness": "答疑响应",
+    "no question asked: weight spread over the other components": "没有人提问：此项分值分摊到其他各项",
+    "{share:.0%} of questions answered within {minutes} minutes": (
+        "{share:.0%} 的提问在 {minutes} 分钟内得到回答"
+    ),
+    "no member message yet": "还没有成员发言",
+    "last member message {hours:.1f} h before": "距最近一条成员消息 {hours:.1f} 小时",
+    # Role-structure checks and role suggestions.
+    "{officials} official account(s) for {members} members (at most {allowed}: {per_100} per 100)": (
+        "{members} 名成员配 {officials} 个官方号（最多 {allowed} 个：每 100 人 {per_100} 个）"
+    ),
+    "{knowing} expert(s) or answerer(s) in a {group_type} group (at least 1)": (
+        "{group_type}群有 {knowing} 位专家或答疑者（至少要 1 位）"
+    ),
+    "{age} days old with {active} active members: {helpers} extra/official account(s) answering within "
+    "{minutes} minutes (at least 1)": (
+        "建群 {age} 天，活跃成员 {active} 人：{minutes} 分钟内接话的托或官方号 {helpers} 个（至少要 1 个）"
+    ),
+    "{leading} opinion leader(s) for {members} members (groups over {limit} need at least 1)": (
+        "{members} 名成员中有 {leading} 位意见领袖（超过 {limit} 人的群至少要 1 位）"
+    ),
+    "answered {answers} questions of others in 30 days: make them the group's expert": (
+        "30 天内回答了别人 {answers} 个问题：可设为本群专家"
+    ),
+    "received {received} replies and mentions in 30 days: others follow them": (
+        "30 天内被回复和 @ {received} 次：大家愿意跟着 ta 聊"
+    ),
+    "designated {roles} but silent since {since}: re-engage them or designate someone active": (
+        "已设为{roles}，但自{since}起一直没发言：重新调动 ta，或改设活跃的人"
+    ),
+    "joining": "入群",
+    "{first}, {rest}": "{first}、{rest}",
+    # Recommendations: titles, then the reasons they are given for.
+    "Post a topic for discussion": "发起一个话题讨论",
+    "the official account hosts a topic to break the silence "
+    "(do not leave a group silent past {hours} hours)": (
+        "由官方号主持话题、打破沉默（别让群沉默超过 {hours} 小时）"
+    ),
+    "Send an occasional red packet to test activity": "偶尔发个红包，测测活跃度",
+    "no red packet recently": "最近没发过红包",
+    "last one {days} days ago": "上次是 {days} 天前",
+    "{last}; keep it occasional or members take it for a charity group": (
+        "{last}；偶尔发就好，发多了大家会把这里当福利群"
+    ),
+    "Ask {name} to hold a sharing session": "请 {name} 做一次分享",
+    "a {group_type} group cooling down; {name} answers others' questions": (
+        "{group_type}群在降温；{name} 常回答别人的问题"
+    ),
+    "Invite an expert to answer questions and share": "邀请专家来答疑、做分享",
+    "a {group_type} group cooling down with nobody who answers questions": (
+        "{group_type}群在降温，却没有人答疑"
+    ),
+    "Plan an activity every member can take part in": "策划一个全员都能参与的活动",
+    "activities all members can join slow a group's decline": "全员参与的活动能延缓群的衰退",
+    "Run an ice-breaker questionnaire (career, city, interests)": "做一份破冰问卷（职业、城市、兴趣）",
+    "only {ratio:.0%} of members spoke in 30 days: help them find weak ties": (
+        "30 天内只有 {ratio:.0%} 的成员发过言：帮大家找到彼此的弱关系"
+    ),
+    "Move members into new groups by sub-topic (change blood)": "按细分话题把成员拉进新群（换血）",
+    "a long-term group {age} days old is fading: regroup its people around narrower topics": (
+        "建群 {age} 天的长期群在衰退：围绕更细的话题重新组群"
+    ),
+    "Archive the group or relaunch it with a new purpose": "归档此群，或换个宗旨重新启动",
+    "no member message for two weeks": "两周没有成员发言",
+    "Welcome newcomers: greeting, rules and guidance": "欢迎新人：打招呼、讲群规、做引导",
+    "new members joined and none spoke: a sense of ceremony on joining invites them in": (
+        "新人进群后没人发言：入群仪式感能让他们开口"
+    ),
+    "newcomers do not know each other: a questionnaire finds what they can talk about": (
+        "新人彼此不认识：一份问卷能找到大家能聊的话题"
+    ),
+    "Invite an expert or KOL to lead the conversation": "邀请专家或 KOL 带动讨论",
+    "{members} members and no opinion leader": "{members} 名成员，却没有意见领袖",
+    "Invite an expert to answer questions": "邀请专家来答疑",
+    "a {group_type} group needs someone who answers": "{group_type}群需要有人答疑",
+    "Assign an extra or the official account to answer within the hour": "安排托或官方号在一小时内接话",
+    "a young group with few active members needs someone who answers first": "新群活跃成员少，需要有人先接话",
+    "Keep at most 3 official accounts per 100 members": "每 100 人最多配 3 个官方号",
+    "more official accounts confuse members about who is who": "官方号太多，成员分不清谁是谁",
+    "Review today's messages for ads and remove the offenders": "检查今天的消息，清理广告并移出发广告的人",
+    "one ad can empty a good group": "一条广告就能毁掉一个好群",
+    "a wave of leaves often follows an ad": "退群潮往往紧跟在广告之后",
+    "Remind members of the group rules": "提醒大家遵守群规",
+    "rules enforced fairly keep the atmosphere": "群规执行公平，群里的氛围才留得住",
     # Errors.
     "Not found": "未找到",
 }
@@ -240,7 +386,11 @@ def language_of(request: Request) -> str:
 
 def translate(language: str, text: str, **values: Any) -> str:
     """`text` in the language. A key "context|Label" shows "Label" in English and has its own Chinese
-    entry, for a label whose translation depends on where it stands (an *open* alert, an *open* appeal)."""
+    entry, for a label whose translation depends on where it stands (an *open* alert, an *open* appeal).
+
+    An analytics `Text` is translated by its template, with its values (see `qunops.core.texts`)."""
+    if isinstance(text, Text):
+        return text.translated(ZH) if language == "zh" else str(text)
     _, bar, english = text.partition("|")
     if not bar:
         english = text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 
@@ -45,7 +46,16 @@ class HealthScore:
     components: tuple[HealthComponent, ...]
 
     def explanation(self) -> list[str]:
-        return [f"{c.name}: {c.points:.1f}/{c.weight:.0f} — {c.explanation}" for c in self.components]
+        return [
+            Text(
+                "{name}: {points:.1f}/{weight:.0f} — {explanation}",
+                name=c.name,
+                points=c.points,
+                weight=c.weight,
+                explanation=c.explanation,
+            )
+            for c in self.components
+        ]
 
 
 def _saturating(value: float, half: float) -> float:
@@ -62,54 +72,63 @@ def health_score(inputs: HealthInputs, thresholds: Thresholds = DEFAULT_THRESHOL
     )
     parts: list[tuple[str, float | None, float | None, float, str]] = [
         (
-            "weekly active days",
+            Text("weekly active days"),
             inputs.wad,
             min(1.0, inputs.wad / week),
             t.health_weight_wad,
-            f"{inputs.wad} of {week} days active",
+            Text("{wad} of {days} days active", wad=inputs.wad, days=week),
         ),
         (
-            "messages per active day",
+            Text("messages per active day"),
             inputs.messages_per_active_day,
             _saturating(inputs.messages_per_active_day, t.health_half_messages),
             t.health_weight_messages,
-            f"{inputs.messages_per_active_day:.1f} member messages per active day "
-            f"(half the points at {t.health_half_messages:.0f})",
+            Text(
+                "{messages:.1f} member messages per active day (half the points at {half:.0f})",
+                messages=inputs.messages_per_active_day,
+                half=t.health_half_messages,
+            ),
         ),
         (
-            "speaker ratio",
+            Text("speaker ratio"),
             ratio,
             ratio_score,
             t.health_weight_speakers,
-            f"{ratio:.0%} of members spoke in {t.speaker_window_days} days",
+            Text("{ratio:.0%} of members spoke in {days} days", ratio=ratio, days=t.speaker_window_days),
         ),
         (
-            "new-member speakers",
+            Text("new-member speakers"),
             inputs.new_member_speakers_per_active_day,
             _saturating(inputs.new_member_speakers_per_active_day, t.health_half_newcomers),
             t.health_weight_newcomers,
-            f"{inputs.new_member_speakers_per_active_day:.1f} new members speaking per active day",
+            Text(
+                "{speakers:.1f} new members speaking per active day",
+                speakers=inputs.new_member_speakers_per_active_day,
+            ),
         ),
         (
-            "responsiveness",
+            Text("responsiveness"),
             inputs.answered_share,
             None if inputs.answered_share is None else min(1.0, max(0.0, inputs.answered_share)),
             t.health_weight_responsiveness,
-            "no question asked: weight spread over the other components"
+            Text("no question asked: weight spread over the other components")
             if inputs.answered_share is None
-            else f"{inputs.answered_share:.0%} of questions answered within "
-            f"{t.answer_window_s // 60} minutes",
+            else Text(
+                "{share:.0%} of questions answered within {minutes} minutes",
+                share=inputs.answered_share,
+                minutes=t.answer_window_s // 60,
+            ),
         ),
         (
-            "silence",
+            Text("silence"),
             inputs.silence_hours,
             0.0
             if inputs.silence_hours is None
             else t.health_half_silence_hours / (t.health_half_silence_hours + max(0.0, inputs.silence_hours)),
             t.health_weight_silence,
-            "no member message yet"
+            Text("no member message yet")
             if inputs.silence_hours is None
-            else f"last member message {inputs.silence_hours:.1f} h before",
+            else Text("last member message {hours:.1f} h before", hours=inputs.silence_hours),
         ),
     ]
     present = sum(weight for _, _, score, weight, _ in parts if score is not None)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from qunops.core.daily import GroupDay
 from qunops.core.metrics import member_messages, weekly_active_days
+from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 US_PER_DAY = 86_400_000_000
@@ -90,27 +91,44 @@ def lifecycle_stage(facts: LifecycleFacts, thresholds: Thresholds = DEFAULT_THRE
     """The first matching stage in product.md's order, with the reason in words."""
     t = thresholds
     if facts.temporary and facts.planned_end is not None and facts.as_of > facts.planned_end:
-        return StageReading(Stage.COMPLETED, f"temporary group past its planned end {facts.planned_end}")
+        return StageReading(
+            Stage.COMPLETED, Text("temporary group past its planned end {end}", end=facts.planned_end)
+        )
     silent = facts.silent_days
     if silent is not None and silent >= t.dead_days:
-        return StageReading(Stage.DEAD, f"no member message for {int(silent)} days (dead at {t.dead_days})")
+        return StageReading(
+            Stage.DEAD,
+            Text("no member message for {days} days (dead at {dead})", days=int(silent), dead=t.dead_days),
+        )
     if silent is not None and silent >= t.dormant_days:
         return StageReading(
-            Stage.DORMANT, f"silent for {int(silent)} days ({t.dormant_days}–{t.dead_days - 1} is dormant)"
+            Stage.DORMANT,
+            Text(
+                "silent for {days} days ({first}–{last} is dormant)",
+                days=int(silent),
+                first=t.dormant_days,
+                last=t.dead_days - 1,
+            ),
         )
     if facts.created is not None and (facts.as_of - facts.created).days < t.launching_days:
         age = (facts.as_of - facts.created).days
-        return StageReading(Stage.LAUNCHING, f"{age} days old (younger than {t.launching_days})")
+        return StageReading(
+            Stage.LAUNCHING, Text("{age} days old (younger than {limit})", age=age, limit=t.launching_days)
+        )
     if facts.wad <= t.cooling_wad:
-        return StageReading(Stage.COOLING, f"{facts.wad} active day(s) in the last week")
+        return StageReading(Stage.COOLING, Text("{wad} active day(s) in the last week", wad=facts.wad))
     drop = cooling_drop(facts.messages_last_week, facts.messages_week_before)
     # A tiny epsilon: a drop of exactly 40% computed in floating point must count as 40%.
     if drop is not None and drop >= t.cooling_drop - 1e-9:
         return StageReading(
             Stage.COOLING,
-            f"member messages fell {drop:.0%} week on week "
-            f"({facts.messages_week_before} → {facts.messages_last_week})",
+            Text(
+                "member messages fell {drop:.0%} week on week ({before} → {after})",
+                drop=drop,
+                before=facts.messages_week_before,
+                after=facts.messages_last_week,
+            ),
         )
     if facts.wad >= t.thriving_wad:
-        return StageReading(Stage.THRIVING, f"{facts.wad} active days in the last week")
-    return StageReading(Stage.STEADY, f"{facts.wad} active days in the last week")
+        return StageReading(Stage.THRIVING, Text("{wad} active days in the last week", wad=facts.wad))
+    return StageReading(Stage.STEADY, Text("{wad} active days in the last week", wad=facts.wad))

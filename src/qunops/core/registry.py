@@ -74,3 +74,12 @@ class GroupProfile:
     matrix: str = ""
     tags: tuple[str, ...] = ()
     extended_resources: tuple[ExtendedResource, ...] = field(default_factory=tuple)
+
+
+def group_type_label(value: str) -> GroupType | str:
+    """A group type as a value of an analytics text: the enum member, so the console translates it,
+    unless the stored value is not one of the known types."""
+    try:
+        return GroupType(value)
+    except ValueError:
+        return value

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from qunops.core.registry import group_type_label
+from qunops.core.texts import Text, listing
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 
@@ -298,8 +300,14 @@ def role_checks(
         RoleCheck(
             "official_accounts",
             len(officials) <= allowed,
-            f"{len(officials)} official account(s) for {shape.members} members (at most {allowed}: "
-            f"{t.officials_per_100_members} per 100)",
+            Text(
+                "{officials} official account(s) for {members} members "
+                "(at most {allowed}: {per_100} per 100)",
+                officials=len(officials),
+                members=shape.members,
+                allowed=allowed,
+                per_100=t.officials_per_100_members,
+            ),
         )
     )
     if shape.group_type in KNOWLEDGE_TYPES:
@@ -308,7 +316,11 @@ def role_checks(
             RoleCheck(
                 "expert_or_answerer",
                 bool(knowing),
-                f"{len(knowing)} expert(s) or answerer(s) in a {shape.group_type} group (at least 1)",
+                Text(
+                    "{knowing} expert(s) or answerer(s) in a {group_type} group (at least 1)",
+                    knowing=len(knowing),
+                    group_type=group_type_label(shape.group_type),
+                ),
             )
         )
     if shape.created is not None and (as_of - shape.created).days < t.young_group_days:
@@ -321,9 +333,14 @@ def role_checks(
                 RoleCheck(
                     "young_group_helper",
                     bool(helpers),
-                    f"{(as_of - shape.created).days} days old with {len(active)} active members: "
-                    f"{len(helpers)} extra/official account(s) answering within "
-                    f"{t.answer_window_s // 60} minutes (at least 1)",
+                    Text(
+                        "{age} days old with {active} active members: {helpers} extra/official account(s) "
+                        "answering within {minutes} minutes (at least 1)",
+                        age=(as_of - shape.created).days,
+                        active=len(active),
+                        helpers=len(helpers),
+                        minutes=t.answer_window_s // 60,
+                    ),
                 )
             )
     if shape.members > t.opinion_leader_group_members:
@@ -332,8 +349,12 @@ def role_checks(
             RoleCheck(
                 "opinion_leader",
                 bool(leading),
-                f"{len(leading)} opinion leader(s) for {shape.members} members "
-                f"(groups over {t.opinion_leader_group_members} need at least 1)",
+                Text(
+                    "{leading} opinion leader(s) for {members} members (groups over {limit} need at least 1)",
+                    leading=len(leading),
+                    members=shape.members,
+                    limit=t.opinion_leader_group_members,
+                ),
             )
         )
     return checks
@@ -362,7 +383,10 @@ def suggestions(members: Sequence[MemberRoles]) -> list[Suggestion]:
                 m.member_id,
                 m.name,
                 Role.EXPERT,
-                f"answered {m.answers_30} questions of others in 30 days: make them the group's expert",
+                Text(
+                    "answered {answers} questions of others in 30 days: make them the group's expert",
+                    answers=m.answers_30,
+                ),
             )
         )
     leaders = [m for m in candidates if Role.OPINION_LEADER in m.roles and Role.KOL not in m.roles]
@@ -373,20 +397,27 @@ def suggestions(members: Sequence[MemberRoles]) -> list[Suggestion]:
                 m.member_id,
                 m.name,
                 Role.KOL,
-                f"received {m.received_30} replies and mentions in 30 days: others follow them",
+                Text(
+                    "received {received} replies and mentions in 30 days: others follow them",
+                    received=m.received_30,
+                ),
             )
         )
     for m in members:
         roles = set(m.roles)
         if roles & {Role.EXPERT, Role.KOL, Role.EXTRA} and roles & {Role.LURKER, Role.SLIPPING}:
-            designated = sorted(str(r) for r in roles & {Role.EXPERT, Role.KOL, Role.EXTRA})
+            designated = sorted(roles & {Role.EXPERT, Role.KOL, Role.EXTRA})
             found.append(
                 Suggestion(
                     m.member_id,
                     m.name,
-                    Role(designated[0]),
-                    f"designated {', '.join(designated)} but silent since {m.last_active or 'joining'}: "
-                    "re-engage them or designate someone active",
+                    designated[0],
+                    Text(
+                        "designated {roles} but silent since {since}: "
+                        "re-engage them or designate someone active",
+                        roles=listing(designated),
+                        since=m.last_active or Text("joining"),
+                    ),
                 )
             )
     return found
