@@ -19,6 +19,7 @@ from qunops.moderation.detectors import (
 )
 from qunops.moderation.findings import PolicyCategory, Severity
 from qunops.moderation.message import MemberStanding, Message, ModerationContext, RecentActivity
+from qunops.moderation.verdict import Moderator
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -185,6 +186,42 @@ def test_same_text_across_groups_and_accounts() -> None:
         activity.record(msg)
         found = {f.rule for f in detector.detect(msg, ctx)}
     assert found == {"duplicate:groups", "duplicate:accounts"}
+
+
+ECHO = "谢谢老师的分享，收获很大！"  # what a group says after a good talk
+
+
+@pytest.mark.parametrize(
+    ("text", "standing", "severity"),
+    [
+        (ECHO, MemberStanding(joined_at=T0 - timedelta(days=90), messages_before=120), Severity.MEDIUM),
+        (ECHO, MemberStanding(), Severity.MEDIUM),  # nothing known about the members
+        (ECHO, MemberStanding(joined_at=T0 - timedelta(hours=2), messages_before=40), Severity.HIGH),
+        (ECHO, MemberStanding(joined_at=T0 - timedelta(days=90), messages_before=1), Severity.HIGH),
+        (
+            ECHO + " https://x.top/a",
+            MemberStanding(joined_at=T0 - timedelta(days=90), messages_before=120),
+            Severity.HIGH,
+        ),
+        ("资料都在这里 加V详聊", MemberStanding(joined_at=T0 - timedelta(days=90)), Severity.HIGH),
+    ],
+)
+def test_an_echo_of_established_members_is_evidence_and_a_campaign_is_high(
+    text: str, standing: MemberStanding, severity: Severity
+) -> None:
+    """Many members repeating one text is how groups greet and thank; with a link or contact, or from
+    newcomers, it is how campaigns post. Only the second is flagged on the rule alone."""
+    activity = RecentActivity()
+    moderator = Moderator(detectors=[CrossGroupDuplicateDetector()])
+    verdicts = []
+    for i in range(3):
+        msg = Message.of(text, member=f"m{i}", group=f"g{i}", ts=T0 + timedelta(minutes=i))
+        verdicts.append(moderator.moderate(msg, ModerationContext(activity=activity, standing=standing)))
+    last = verdicts[-1]
+    assert {f.rule for f in last.findings} == {"duplicate:groups", "duplicate:accounts"}
+    assert {f.severity for f in last.findings} == {severity}
+    assert last.flagged is (severity is Severity.HIGH)
+    assert not any(v.flagged for v in verdicts[:-1])  # two are not yet a pattern
 
 
 @pytest.mark.parametrize(

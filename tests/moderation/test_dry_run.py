@@ -29,9 +29,10 @@ from tests.factories import T0
 from tests.store_helpers import table_states
 
 CONFIG = SimulationConfig(seed=7, groups=6, days=30)
-# Tuned after reading the default run's report: the simulated members repeat short stock phrases (which
-# the coordinated-accounts rule reads as a campaign) and share example.com links.
-TUNED = {"detectors": {"duplicate": False}, "allowed_domains": ["example.com"]}
+# Tuned after reading the default run's report: the simulated members share example.com links, which
+# newcomers' first messages carry too. (Their stock phrases, repeated by many established members, count
+# as echoes, not campaigns: the duplicate rule needs no switching off.)
+TUNED = {"allowed_domains": ["example.com"]}
 
 
 @pytest.fixture
@@ -64,7 +65,8 @@ def test_a_dry_run_finds_the_planted_spam_and_stores_nothing(
     assert table_states(engine) == before
     precision, recall = precision_recall(engine, community, report)
     assert recall == 1.0  # every planted ad is caught by the default rules
-    assert precision > 0.05  # …along with stock phrases: what the report is for (see TUNED)
+    assert precision > 0.2  # …along with newcomers' links: what the report is for (see TUNED)
+    assert "duplicate" not in report.as_json()["by_rule"]  # stock phrases echoed are not flagged
     assert report.judged > 10_000 and report.classifier == "rules only (no spam model yet)"
     summary = report.as_json()
     assert {"newcomer", "contact", "keyword"} <= set(summary["by_rule"])

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import ahocorasick
 
 from qunops.core.events import ContentType
 from qunops.moderation.findings import Finding, PolicyCategory, Severity
-from qunops.moderation.message import Message, ModerationContext
+from qunops.moderation.message import MemberStanding, Message, ModerationContext
 from qunops.moderation.normalize import normalize
 from qunops.moderation.wordlists import CONTACT_PHRASES, DEFAULT_ENTRIES, Entry
 
@@ -34,6 +34,7 @@ __all__ = [
     "RegexDetector",
     "RegexRule",
     "default_detectors",
+    "is_newcomer",
 ]
 
 
@@ -483,22 +484,46 @@ class FloodDetector:
         return out
 
 
+def is_newcomer(
+    standing: MemberStanding,
+    ts: datetime,
+    recent: timedelta = timedelta(days=1),
+    first_messages: int = 3,
+) -> tuple[bool, bool]:
+    """Whether the sender joined within `recent`, and whether they sent fewer than `first_messages`
+    messages before this one; both False where the standing does not tell."""
+    fresh = standing.joined_at is not None and ts - standing.joined_at <= recent
+    early = standing.messages_before is not None and standing.messages_before < first_messages
+    return fresh, early
+
+
 class CrossGroupDuplicateDetector:
     """The same text (after normalisation) posted in several groups, or by several accounts, recently.
 
-    Several groups by one member is repeated selling; several members with one text is coordination
+    Several groups with one text is repeated selling; several members with one text is coordination
     (multi-account abuse), reported separately so the ladder can treat it as aggravating.
+
+    Groups echo, too: greetings on a holiday, "thanks for sharing" after a talk, a chain of sign-ups, a
+    phrase the group likes to repeat. A repeated text is HIGH, as campaigns are, when it carries a link or
+    a contact solicitation (as the workspace's link and contact rules see them, allowed domains included)
+    or comes from a newcomer (`is_newcomer`: campaign accounts are fresh). From an established member
+    with neither it is MEDIUM: evidence that adds to other signs (a classifier that finds it spammy, a
+    keyword), never a flag on its own.
     """
 
     name = "duplicate"
 
     def __init__(
         self,
+        links: LinkDetector | None = None,
+        contacts: ContactDetector | None = None,
         min_groups: int = 3,
         min_members: int = 3,
         window: timedelta = timedelta(hours=1),
         min_length: int = 8,
     ) -> None:
+        self.links = links if links is not None else LinkDetector()
+        self.contacts = contacts if contacts is not None else ContactDetector()
         self.min_groups = min_groups
         self.min_members = min_members
         self.window = window
@@ -510,6 +535,14 @@ class CrossGroupDuplicateDetector:
         seen = context.activity.same_text(message.fingerprint, message.ts - self.window)
         groups = {s.group for s in seen}
         members = {s.member for s in seen if s.member}
+        if len(groups) < self.min_groups and len(members) < self.min_members:
+            return []
+        if self.links.detect(message, context) or self.contacts.detect(message, context):
+            severity, carrying = Severity.HIGH, "with a link or contact"
+        elif any(is_newcomer(context.standing, message.ts)):
+            severity, carrying = Severity.HIGH, "from a newcomer"
+        else:
+            severity, carrying = Severity.MEDIUM, "with no link or contact, from an established member,"
         minutes = int(self.window.total_seconds() // 60)
         out: list[Finding] = []
         if len(groups) >= self.min_groups:
@@ -517,9 +550,9 @@ class CrossGroupDuplicateDetector:
                 Finding(
                     "duplicate:groups",
                     PolicyCategory.SPAM_ADS,
-                    Severity.HIGH,
+                    severity,
                     message.norm.text[:80],
-                    f"the same text was posted in {len(groups)} groups within {minutes} minutes",
+                    f"the same text {carrying} was posted in {len(groups)} groups within {minutes} minutes",
                 )
             )
         if len(members) >= self.min_members:
@@ -527,10 +560,10 @@ class CrossGroupDuplicateDetector:
                 Finding(
                     "duplicate:accounts",
                     PolicyCategory.SPAM_ADS,
-                    Severity.HIGH,
+                    severity,
                     message.norm.text[:80],
-                    f"{len(members)} different accounts posted the same text within {minutes} minutes "
-                    "(coordinated accounts)",
+                    f"{len(members)} different accounts posted the same text {carrying} within {minutes} "
+                    "minutes (coordinated accounts)",
                 )
             )
         return out
@@ -561,8 +594,7 @@ class NewcomerDetector:
         st = context.standing
         if st.privileged:
             return []
-        fresh = st.joined_at is not None and message.ts - st.joined_at <= self.recent
-        early = st.messages_before is not None and st.messages_before < self.first_messages
+        fresh, early = is_newcomer(st, message.ts, self.recent, self.first_messages)
         if not (fresh or early):
             return []
         carried = [
@@ -639,7 +671,7 @@ def default_detectors(allowed_domains: Iterable[str] = ()) -> list[Detector]:
         links,
         BaitContentDetector(),
         FloodDetector(),
-        CrossGroupDuplicateDetector(),
+        CrossGroupDuplicateDetector(links, contacts),
         NewcomerDetector(links, contacts),
         MentionSpamDetector(),
     ]

@@ -276,7 +276,7 @@ def build_detectors(settings: RuleSettings) -> list[Detector]:
     if settings.enabled("flood"):
         out.append(FloodDetector(limit=settings.flood_limit))
     if settings.enabled("duplicate"):
-        out.append(CrossGroupDuplicateDetector())
+        out.append(CrossGroupDuplicateDetector(links, contacts))
     if settings.enabled("newcomer"):
         out.append(NewcomerDetector(links, contacts, recent=timedelta(hours=settings.newcomer_hours)))
     if settings.enabled("mentions"):
