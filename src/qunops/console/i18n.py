@@ -2,8 +2,13 @@
 
 A small catalogue rather than Babel/gettext: the console has a few hundred short labels, no plural
 forms beyond what a format string handles, and no translators' toolchain to feed. English text is the
-key, so a missing translation shows English instead of a blank. `tests/console/test_i18n.py` checks that
+key, so a missing translation shows English instead of a blank. `tests/console/test_pages.py` checks that
 every label used in a template has a Chinese entry.
+
+The sentences analytics write (alert messages, stage reasons, recommendations…) are `qunops.core.texts.Text`:
+English strings that keep their template and values. Their Chinese templates are entries here too, keyed
+by the English template; `translate` formats them with the values translated in turn.
+`tests/console/test_i18n.py` checks that every such template has an entry with the same placeholders.
 
 The choice is kept in the session (and a long-lived cookie, so it survives logging out); without one it
 comes from the browser's Accept-Language.

@@ -1,0 +1,223 @@
+"""The console's Chinese: every analytics text has a Chinese template with the same placeholders, and the
+pages operators read every day (overview, alerts inbox, group pages) show alerts, stage reasons, health
+explanations, role checks, role suggestions and recommendations in Chinese, and in English unchanged."""
+
+from __future__ import annotations
+
+import ast
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from sqlalchemy import Engine, select
+
+from qunops.analytics.detail import group_detail
+from qunops.analytics.groups import GroupSummary, group_summaries
+from qunops.console.app import create_app
+from qunops.console.data import CHART_DAYS, forget_summaries
+from qunops.console.i18n import ZH, translate
+from qunops.core.lifecycle import Stage
+from qunops.core.texts import Text
+from qunops.demo import DEMO_PASSWORD, DEMO_VIEWER, build_demo
+from qunops.settings import Settings
+from qunops.simulate import SimulationConfig
+from qunops.store.schema import workspaces
+from tests.console.conftest import token_of
+
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "qunops"
+CONFIG = SimulationConfig(seed=7, groups=30, days=120)
+AS_OF = CONFIG.end - timedelta(days=12)  # a day with alerts of most kinds, a wave of leaves among them
+
+
+def analytics_templates() -> set[str]:
+    """Every template the code builds a `Text` from (a literal first argument of a `Text(...)` call)."""
+    found: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Text"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def placeholders(template: str) -> list[tuple[str, str, str]]:
+    """(name, format spec, conversion) of each replacement field, in a comparable order."""
+    fields = string.Formatter().parse(template)
+    return sorted(
+        (name, spec or "", conversion or "") for _, name, spec, conversion in fields if name is not None
+    )
+
+
+def test_every_analytics_text_has_a_chinese_template() -> None:
+    templates = analytics_templates()
+    assert len(templates) > 50  # the scan finds the alerts', rules' and recommendations' texts
+    assert sorted(t for t in templates if t not in ZH) == []
+
+
+def test_chinese_templates_use_exactly_the_placeholders_of_their_english_key() -> None:
+    mismatched = {
+        english: chinese
+        for english, chinese in ZH.items()
+        if placeholders(english.partition("|")[2] or english) != placeholders(chinese)
+    }
+    assert mismatched == {}
+    assert placeholders("{hours:.0f} h ({limit})") == [("hours", ".0f", ""), ("limit", "", "")]
+
+
+def test_translate_uses_the_chinese_template_and_translates_the_values() -> None:
+    reason = Text("silent for {days} days ({first}–{last} is dormant)", days=9, first=7, last=13)
+    message = Text("{stage}: {reason}", stage=Stage.DORMANT, reason=reason)
+    assert translate("zh", message) == "休眠：已沉默 9 天（7–13 天为休眠）"
+    assert translate("en", message) == "dormant: silent for 9 days (7–13 is dormant)"
+    share = Text(
+        "{leaves} members left within 24 hours ({share:.0%} of {members})", leaves=6, share=0.06, members=100
+    )
+    assert translate("zh", share) == "24 小时内 6 人退群（占 100 人的 6%）"
+
+
+def test_translate_falls_back_to_english_and_keeps_plain_labels_as_they_were() -> None:
+    unknown = Text("{n} moons over the group", n=2)
+    assert translate("zh", unknown) == "2 moons over the group"
+    assert translate("zh", "Overview") == "总览" and translate("en", "Overview") == "Overview"
+    assert translate("zh", "alert|Open") == "待处理"
+    assert translate("zh", "{n} moons") == "{n} moons"
+
+
+# --- The pages, on a simulated workspace with alerts of many kinds ------------------------------------
+
+
+@dataclass
+class Demo:
+    app: object
+    summaries: list[GroupSummary]  # what the overview and the alerts inbox show
+    detailed: list[GroupSummary]  # what the group pages show (their history reaches further back)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    engine: Engine = build_demo(
+        tmp_path_factory.mktemp("i18n") / "demo.db", CONFIG.seed, CONFIG.timezone, CONFIG
+    )
+    with engine.connect() as connection:
+        workspace = connection.execute(
+            select(workspaces.c.id).where(workspaces.c.slug == "demo")
+        ).scalar_one()
+        summaries = group_summaries(connection, workspace, AS_OF)
+        details = [group_detail(connection, s.id, AS_OF, days=CHART_DAYS) for s in summaries]
+    forget_summaries()
+    yield Demo(
+        create_app(Settings(database_url=str(engine.url), secret_key="test-key"), engine, prewarm=False),
+        summaries,
+        [d.summary for d in details if d is not None],
+    )
+    forget_summaries()
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def clients(demo: Demo) -> Iterator[dict[str, TestClient]]:
+    """A viewer's client in each language."""
+    opened = {}
+    for language in ("zh", "en"):
+        client = TestClient(demo.app)  # type: ignore[arg-type]
+        client.__enter__()
+        token = token_of(client)
+        form = {"username": DEMO_VIEWER, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"}
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        client.get(f"/language?set={language}&next=/", follow_redirects=False)
+        opened[language] = client
+    yield opened
+    for client in opened.values():
+        client.__exit__(None, None, None)
+
+
+def shown(summary: GroupSummary) -> list[str]:
+    """The analytics texts of a group that its page shows."""
+    return [
+        summary.stage_reason,
+        *summary.health_explanation,
+        *(a.message for a in summary.alerts),
+        *(part for r in summary.recommendations for part in (r.title, r.reason)),
+        *(c.detail for c in summary.role_checks),
+        *(s.reason for s in summary.suggestions),
+    ]
+
+
+def english_fragments() -> list[str]:
+    """The longer literal stretches of every analytics template: none may show on a Chinese page."""
+    return sorted(
+        {
+            literal.strip()
+            for template in analytics_templates()
+            for literal, *_ in string.Formatter().parse(template)
+            if len(literal.strip()) >= 12
+        }
+    )
+
+
+def pages(client: TestClient, demo: Demo) -> dict[str, str]:
+    day = AS_OF.isoformat()
+    found = {"overview": client.get(f"/?as_of={day}&per_page=100").text}
+    number = 1
+    while True:
+        inbox = client.get(f"/alerts?show=all&as_of={day}&page={number}").text
+        found[f"alerts {number}"] = inbox
+        if 'rel="next"' not in inbox:
+            break
+        number += 1
+    for summary in demo.summaries:
+        found[summary.name] = client.get(f"/groups/{summary.id}?as_of={day}").text
+    return found
+
+
+def test_the_workspace_has_the_texts_the_pages_are_checked_with(demo: Demo) -> None:
+    kinds = {a.kind for s in demo.summaries for a in s.alerts}
+    assert {"silence", "cooling", "dormant", "dead", "leave_wave", "newcomers_silent"} <= kinds
+    assert any(k.startswith("role:") for k in kinds)
+    assert any(s.suggestions for s in demo.summaries) and any(s.recommendations for s in demo.summaries)
+
+
+def test_the_pages_in_chinese_show_no_english_analytics_sentence(
+    demo: Demo, clients: dict[str, TestClient]
+) -> None:
+    zh = pages(clients["zh"], demo)
+    fragments = english_fragments()
+    left = {name: [f for f in fragments if str(escape(f)) in page] for name, page in zh.items()}
+    assert {name: found for name, found in left.items() if found} == {}
+    for summary in demo.detailed:
+        page = zh[summary.name]
+        for text in shown(summary):
+            assert str(escape(text)) not in page, text
+            assert str(escape(translate("zh", text))) in page, text
+    overview = zh["overview"]
+    assert "死群：已" in overview and "没有成员发言" in overview
+    assert "no member message for" not in overview and "What to do" not in overview
+    inbox = "".join(page for name, page in zh.items() if name.startswith("alerts"))
+    for message in {a.message for s in demo.summaries for a in s.alerts}:
+        assert str(escape(message)) not in inbox
+        assert str(escape(translate("zh", message))) in inbox
+
+
+def test_the_pages_in_english_show_the_analytics_sentences_as_before(
+    demo: Demo, clients: dict[str, TestClient]
+) -> None:
+    en = pages(clients["en"], demo)
+    for summary in demo.detailed:
+        page = en[summary.name]
+        for text in shown(summary):
+            assert str(escape(text)) in page, text
+            assert str(escape(translate("zh", text))) not in page, text
+    inbox = "".join(page for name, page in en.items() if name.startswith("alerts"))
+    assert all(str(escape(a.message)) in inbox for s in demo.summaries for a in s.alerts)
+    assert "What to do" in en["overview"] and "死群" not in en["overview"]
