@@ -240,6 +240,15 @@ ZH: dict[str, str] = {
     "customer_service": "客服",
     "first_purchase": "首购",
     "other": "其他",
+    # Durations and entry thresholds of the registry.
+    "temporary": "临时",
+    "long_term": "长期",
+    "none": "无",
+    "payment": "付费",
+    "referral": "推荐",
+    "task": "任务",
+    "proof_of_income": "收入证明",
+    "questionnaire": "问卷",
     # Alert kinds (the overview's alert badges).
     "silence": "沉默",
     "leave_wave": "退群潮",
