@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -194,3 +195,64 @@ def test_corruption_raises_only_import_format_errors(case: int, edits: list[tupl
     for where, value in edits:
         damaged[min(int(where * len(damaged)), len(damaged) - 1)] = value
     _consume(importer, bytes(damaged))
+
+
+def _telegram_export(messages: int) -> bytes:
+    """A Telegram export written as Telegram Desktop writes it: one field per line."""
+    records = [
+        {
+            "id": n,
+            "type": "message",
+            "date": "2024-05-01T08:00:00",
+            "date_unixtime": str(1714550400 + n),
+            "from": f"成员 {n % 7}",
+            "from_id": f"user{n % 7}",
+            "text": f"消息 {n}：今天的分享很有收获",
+        }
+        for n in range(1, messages + 1)
+    ]
+    export = {"name": "群", "type": "private_supergroup", "id": 5, "messages": records}
+    return json.dumps(export, ensure_ascii=False, indent=1).encode()
+
+
+LONG_JSON = _telegram_export(2_500)  # about 500 KB: the parser's error is far past its first reads
+
+
+def _line_of(data: bytes | bytearray, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(min_value=1, max_value=len(LONG_JSON) - 2))
+def test_a_json_export_cut_short_names_its_last_line(cut: int) -> None:
+    data = LONG_JSON[:cut]
+    try:
+        run(TelegramJson(), data, "result.json")
+    except ImportFormatError as exc:
+        expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        assert exc.line == expected and "broken JSON" in exc.problem
+    else:
+        raise AssertionError("a cut export parsed")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(where=st.integers(min_value=0, max_value=len(LONG_JSON) - 1), value=st.sampled_from(b'"{}[],:x\\'))
+def test_a_damaged_json_export_names_a_line_at_or_after_the_damage(where: int, value: int) -> None:
+    """A parser cannot stop before the damage (what precedes it is valid): the line it names, where it
+    can name one, is the damaged line or a later one."""
+    damaged = bytearray(LONG_JSON)
+    damaged[where] = value
+    try:
+        run(TelegramJson(), bytes(damaged), "result.json")
+    except ImportFormatError as exc:
+        assert exc.line is None or _line_of(damaged, where) <= exc.line <= damaged.count(b"\n") + 1
+
+
+def test_a_json_export_with_a_broken_field_names_its_line() -> None:
+    lines = LONG_JSON.split(b"\n")
+    target = next(n for n, line in enumerate(lines) if b'"text": "\xe6\xb6\x88\xe6\x81\xaf 2000' in line)
+    lines[target] = lines[target].replace(b'"text"', b"text", 1)
+    with pytest.raises(ImportFormatError) as raised:
+        run(TelegramJson(), b"\n".join(lines), "result.json")
+    assert raised.value.line == target + 1
+    assert str(raised.value).startswith(f"result.json:{target + 1}: broken JSON")

@@ -8,6 +8,7 @@ import csv
 import io
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -65,14 +66,22 @@ def csv_rows(source: SourceFile, encoding: str) -> Iterator[tuple[int, list[str]
             yield start, row
 
 
-class _SkipBom(io.RawIOBase):
-    """A byte stream with a leading UTF-8 BOM removed (the JSON parser rejects it)."""
+class _JsonBytes(io.RawIOBase):
+    """The byte stream a JSON parser reads: a leading UTF-8 BOM removed (the parser rejects it), and the
+    last stretch of what it read kept, with the lines before it counted, so that a parse error can name
+    its line (`error_line`). Counting lines costs a `bytes.count` per 64 KiB read."""
+
+    _KEEP = 1 << 17  # the parser reads 64 KiB at a time: its error is within the last read
 
     def __init__(self, raw: IO[bytes]) -> None:
         super().__init__()
         self._raw = raw
         head = raw.read(3)
         self._pending = head[3:] if head.startswith(UTF8_BOM) else head
+        self._kept: deque[bytes] = deque()
+        self._kept_size = 0
+        self._lines_before = 0  # line ends in what was read before the kept stretch
+        self._ended = False  # the parser has read to the end of the file
 
     def readable(self) -> bool:
         return True
@@ -81,13 +90,69 @@ class _SkipBom(io.RawIOBase):
         if self._pending:
             data = self._pending if size < 0 else self._pending[:size]
             self._pending = self._pending[len(data) :]
-            return data
-        return self._raw.read(size)
+        else:
+            data = self._raw.read(size)
+            self._ended = not data and size != 0
+        if data:
+            self._kept.append(data)
+            self._kept_size += len(data)
+            while self._kept_size - len(self._kept[0]) >= self._KEEP:
+                dropped = self._kept.popleft()
+                self._kept_size -= len(dropped)
+                self._lines_before += dropped.count(b"\n")
+        return data
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+    def error_line(self, exc: BaseException) -> int | None:
+        """The line of the file where the parser stopped, or None where that cannot be told for sure.
+
+        A file cut short ends in the middle of its last line. Otherwise yajl's message shows the text up
+        to the byte it stopped at (its line ends written as spaces) above a caret: that text, found once
+        in the kept stretch, gives the line."""
+        kept = b"".join(self._kept)
+        lines = _message(exc).split(b"\n")
+        if len(lines) < 3 or b"^" not in lines[2]:
+            lines = [*lines[:1], b"", b""]
+        # yajl counts columns in bytes, and cuts its 30 bytes anywhere, even inside a character.
+        before = lines[1][: lines[2].index(b"^")].lstrip(b" ") if b"^" in lines[2] else b""
+        cut = b"premature EOF" in lines[0] or b"Incomplete JSON content" in lines[0]
+        if cut or (not before and self._ended and _ends_inside_character(kept)):
+            ends = self._lines_before + kept.count(b"\n")
+            return ends + 1 if kept and not kept.endswith(b"\n") else max(ends, 1)
+        if len(before) < 8:  # too little to be found once
+            return None
+        flat = kept.replace(b"\r", b" ").replace(b"\n", b" ")
+        at = flat.find(before)
+        if at < 0 or flat.find(before, at + 1) >= 0:
+            return None
+        # The caret stands after the token the parser stopped at, or (for some one-byte tokens) before
+        # it; a token is never white space, so from white space the token is the next byte that is not.
+        stopped = at + len(before) - 1
+        while flat[stopped : stopped + 1] in (b" ", b"\t") and stopped + 1 < len(flat):
+            stopped += 1
+        return self._lines_before + kept.count(b"\n", 0, stopped) + 1
+
+
+def _ends_inside_character(data: bytes) -> bool:
+    """Whether the bytes end with the first bytes of a UTF-8 character only (a file cut there)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return False
+        if byte >= 0xC0:  # the character's first byte: how many it needs
+            return back < (2 if byte < 0xE0 else 3 if byte < 0xF0 else 4)
+    return False
+
+
+def _message(exc: BaseException) -> bytes:
+    """A JSON error's message as bytes: ijson hands yajl's over as bytes where they are not UTF-8 (the
+    excerpt of the file in it can end inside a character)."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, bytes) else str(first).encode("utf-8", "replace")
 
 
 START, VALUE, ITEM = "start", "value", "item"
@@ -108,8 +173,9 @@ def json_events(
     - (START, prefix, None) when an object at a prefix in `starts` opens (e.g. a new chat in a list).
     """
     with source.open_binary() as raw:
+        stream = _JsonBytes(raw)
         try:
-            parser = ijson.parse(_SkipBom(raw), use_float=True)
+            parser = ijson.parse(stream, use_float=True)
             builder: ijson.ObjectBuilder | None = None
             depth = 0
             item_prefix = ""
@@ -138,7 +204,9 @@ def json_events(
         except ImportFormatError:
             raise
         except ijson.JSONError as exc:
-            raise ImportFormatError(source.name, None, f"broken JSON ({_short(exc)})") from None
+            raise ImportFormatError(
+                source.name, stream.error_line(exc), f"broken JSON ({_short(exc)})"
+            ) from None
         except UnicodeDecodeError:
             raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
         except READ_ERRORS as exc:
@@ -148,10 +216,13 @@ def json_events(
 def json_items(source: SourceFile, prefix: str) -> Iterator[Any]:
     """Each complete value at one ijson prefix, built by the C backend (much faster than `json_events`)."""
     with source.open_binary() as raw:
+        stream = _JsonBytes(raw)
         try:
-            yield from ijson.items(_SkipBom(raw), prefix, use_float=True)
+            yield from ijson.items(stream, prefix, use_float=True)
         except ijson.JSONError as exc:
-            raise ImportFormatError(source.name, None, f"broken JSON ({_short(exc)})") from None
+            raise ImportFormatError(
+                source.name, stream.error_line(exc), f"broken JSON ({_short(exc)})"
+            ) from None
         except UnicodeDecodeError:
             raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
         except READ_ERRORS as exc:
@@ -165,8 +236,9 @@ def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str
     """
     found: dict[str, Any] = {}
     with source.open_binary() as raw:
+        stream = _JsonBytes(raw)
         try:
-            for prefix, event, value in ijson.parse(_SkipBom(raw), use_float=True):
+            for prefix, event, value in ijson.parse(stream, use_float=True):
                 if prefix == stop and event in ("start_array", "start_map"):
                     return found
                 if prefix in keys and event not in ("start_map", "start_array", "end_map", "end_array"):
@@ -179,7 +251,9 @@ def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str
                 ):
                     return None  # another top-level container first (a full-account export)
         except ijson.JSONError as exc:
-            raise ImportFormatError(source.name, None, f"broken JSON ({_short(exc)})") from None
+            raise ImportFormatError(
+                source.name, stream.error_line(exc), f"broken JSON ({_short(exc)})"
+            ) from None
         except UnicodeDecodeError:
             raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
         except READ_ERRORS as exc:
@@ -189,7 +263,7 @@ def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str
 
 def _short(exc: BaseException) -> str:
     # yajl's messages span several lines with a caret drawing; the first line says what is wrong.
-    text = " ".join(str(exc).strip().splitlines()[:1]).strip()
+    text = _message(exc).strip().split(b"\n")[0].decode("utf-8", "replace").strip()
     return text if len(text) <= 200 else text[:200] + "…"
 
 
