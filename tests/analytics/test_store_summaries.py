@@ -160,3 +160,26 @@ def test_quiet_hours_set_as_thresholds_leave_the_night_out_of_the_silence_alert(
     assert "silence" in {a.kind for a in plain.alerts} and "silence" not in {a.kind for a in quiet.alerts}
     overrides, errors = parse_thresholds({"quiet_hours_start": "23", "quiet_hours_end": "24"})
     assert overrides == {"quiet_hours_start": 23} and errors == {"quiet_hours_end": "an hour from 0 to 23"}
+
+
+def test_a_summary_is_the_same_whatever_span_of_days_was_loaded(engine: Engine, workspace: int) -> None:
+    """The overview loads 30 days of rollups, a group's page 84 for its charts: both pages tell the same
+    stage, health, alerts and recommendations (the red packet advice looked at all the days loaded)."""
+    from qunops.analytics.groups import summarize
+    from qunops.analytics.history import load_histories
+    from qunops.simulate import SimulationConfig, simulate
+
+    community = simulate(SimulationConfig(seed=11, groups=30, days=120))
+    import_events(engine, workspace, community.events())
+    fill_rollups(engine)
+    end = max(event.ts for event in community.events()).date()
+    older_packets = 0
+    with engine.connect() as connection:
+        for as_of in (end - timedelta(days=back) for back in range(0, 60, 6)):
+            short = load_histories(connection, workspace, as_of, days_back=30)
+            long = load_histories(connection, workspace, as_of, days_back=84)
+            for few, many in zip(short, long, strict=True):
+                assert summarize(few).as_json() == summarize(many).as_json()
+                older = [d for d in many.days.values() if d.red_packets_sent and d.day not in few.days]
+                older_packets += len(older)
+    assert older_packets > 0  # the longer span did see red packets the shorter one did not

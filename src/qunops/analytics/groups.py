@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from qunops.analytics.alerts import Alert, group_alerts
-from qunops.analytics.history import GroupHistory, MemberState, load_histories
+from qunops.analytics.history import SUMMARY_DAYS, GroupHistory, MemberState, load_histories
 from qunops.analytics.recommendations import GroupContext, Recommendation, recommend
 from qunops.core.bulk import collector_paused
 from qunops.core.health import HealthInputs, HealthScore, health_score
@@ -271,7 +271,10 @@ def summarize(
         flagged_today,
         t,
     )
-    last_packet = max((d for d, x in days.items() if x.red_packets_sent and d <= as_of), default=None)
+    # Within the days every summary loads, so that a group's page, which loads more, recommends as the
+    # overview does ("no red packet recently" means none in them).
+    since = as_of - timedelta(days=SUMMARY_DAYS)
+    last_packet = max((d for d, x in days.items() if x.red_packets_sent and since < d <= as_of), default=None)
     context = GroupContext(
         group_type=info.group_type,
         temporary=info.temporary,

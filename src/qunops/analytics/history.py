@@ -170,12 +170,16 @@ def _group_filter(column: Any, workspace_id: int, group_ids: Sequence[int] | Non
     return column.in_(select(groups.c.id).where(groups.c.workspace_id == workspace_id).scalar_subquery())
 
 
+# Days of group rollups a summary reads: the overview loads these, a group's page more for its charts.
+SUMMARY_DAYS = 30
+
+
 def load_histories(
     connection: Connection,
     workspace_id: int,
     as_of: date,
     group_ids: Sequence[int] | None = None,
-    days_back: int = 30,
+    days_back: int = SUMMARY_DAYS,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     with_hours: bool = False,
 ) -> list[GroupHistory]:
