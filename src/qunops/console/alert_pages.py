@@ -16,6 +16,7 @@ from qunops.console.auth import CurrentViewer, FormEditor, Viewer, engine_of
 from qunops.console.data import AlertItem, group_lines, local_today
 from qunops.console.render import is_htmx, page
 from qunops.console.state import ConsoleError, change_alert
+from qunops.core.texts import Text
 from qunops.core.time import utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +39,7 @@ def checked_group(connection: Connection, workspace_id: int, key: str) -> int:
     """The group id an alert key names, when that group belongs to the workspace (else 404)."""
     head = key.split(":", 1)[0]
     if not head.isdigit() or len(key) > 200 or queries.group_row(connection, workspace_id, int(head)) is None:
-        raise HTTPException(404, "No such alert in this workspace.")
+        raise HTTPException(404, Text("No such alert in this workspace."))
     return int(head)
 
 
@@ -101,11 +102,11 @@ def snooze(
         try:
             moment = datetime.fromisoformat(until.strip())
         except ValueError:
-            raise HTTPException(400, "Snooze until a date and time like 2026-12-01T09:00.") from None
+            raise HTTPException(400, Text("Snooze until a date and time like 2026-12-01T09:00.")) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)  # a datetime-local field is in the workspace's time
         if moment <= utcnow():
-            raise HTTPException(400, "Snooze until a moment in the future.")
+            raise HTTPException(400, Text("Snooze until a moment in the future."))
     return _change(request, viewer, key, as_of, snooze_until=moment)
 
 
@@ -118,7 +119,7 @@ def assign(
     as_of: Annotated[date | None, Form()] = None,
 ) -> Response:
     if assignee_id and not assignee_id.isdigit():
-        raise HTTPException(400, "Choose a user of this workspace.")
+        raise HTTPException(400, Text("Choose a user of this workspace."))
     return _change(request, viewer, key, as_of, assignee=int(assignee_id) if assignee_id else None)
 
 
@@ -129,7 +130,7 @@ def _change(request: Request, viewer: Viewer, key: str, as_of: date | None, **ch
         try:
             change_alert(connection, workspace_id, group_id, key, viewer.user_id, **change)
         except ConsoleError as exc:
-            raise HTTPException(400, str(exc)) from None
+            raise HTTPException(400, exc.message) from None
     if not is_htmx(request):
         return RedirectResponse(f"/alerts{'?as_of=' + as_of.isoformat() if as_of else ''}", status_code=303)
     with engine_of(request).connect() as connection:

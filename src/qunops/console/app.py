@@ -32,6 +32,7 @@ from qunops.console import (
 from qunops.console.auth import LoginRequired
 from qunops.console.data import warm_summaries
 from qunops.console.security import csrf_token, signing_key
+from qunops.core.texts import Text
 from qunops.settings import Settings
 
 HERE = Path(__file__).parent
@@ -101,7 +102,9 @@ def create_app(settings: Settings, engine: Engine, prewarm: bool = True) -> Fast
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return _error_page(request, exc.status_code, str(exc.detail))
+        # A detail the console wrote is a `Text`, kept as one so the page shows it in the chosen language.
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return _error_page(request, exc.status_code, detail)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -117,7 +120,7 @@ def create_app(settings: Settings, engine: Engine, prewarm: bool = True) -> Fast
         log.exception("unexpected error on %s", request.url.path)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "internal error"}, status_code=500)
-        return _error_page(request, 500, "Something went wrong on our side; the error is logged.")
+        return _error_page(request, 500, Text("Something went wrong on our side; the error is logged."))
 
     def _error_page(request: Request, status: int, message: str) -> Response:
         context: dict[str, Any] = {"status": status, "message": message, "user": None}

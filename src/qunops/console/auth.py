@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from qunops.console.security import require_form_csrf, require_header_csrf
 from qunops.core.registry import WorkspaceRole
+from qunops.core.texts import Text
 from qunops.store.accounts import Membership, memberships_of
 from qunops.store.schema import users
 
@@ -54,7 +55,7 @@ def current_viewer(request: Request) -> Viewer:
             raise LoginRequired
         spaces = memberships_of(connection, user_id)
     if not spaces:
-        raise HTTPException(403, "You belong to no workspace; ask an admin to add you.")
+        raise HTTPException(403, Text("You belong to no workspace; ask an admin to add you."))
     chosen = request.session.get("workspace_id")
     workspace = next((w for w in spaces if w.workspace_id == chosen), spaces[0])
     return Viewer(user_id, str(username), workspace, spaces)
@@ -63,14 +64,14 @@ def current_viewer(request: Request) -> Viewer:
 def editor_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if not viewer.can_edit:
         raise HTTPException(
-            403, "Your role in this workspace is viewer: you can look but not change anything."
+            403, Text("Your role in this workspace is viewer: you can look but not change anything.")
         )
     return viewer
 
 
 def admin_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if not viewer.is_admin:
-        raise HTTPException(403, "Only a workspace admin can do this.")
+        raise HTTPException(403, Text("Only a workspace admin can do this."))
     return viewer
 
 

@@ -17,6 +17,7 @@ from qunops.console.render import is_htmx, page
 from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
 from qunops.core.registry import DurationKind, EntryThreshold, ExtendedResource, GroupProfile, GroupType
+from qunops.core.texts import Text, listing
 from qunops.moderation.store import penalty_history
 from qunops.store.registry import save_profile
 
@@ -39,7 +40,7 @@ def topics(request: Request, viewer: CurrentViewer, group_id: int, as_of: date |
     with engine_of(request).connect() as connection:
         row = queries.group_row(connection, workspace_id, group_id)
         if row is None:
-            raise HTTPException(404, "No such group in this workspace.")
+            raise HTTPException(404, Text("No such group in this workspace."))
         day = as_of or local_today(connection, workspace_id)
         found = topics_of(connection, group_id, day, workspace_thresholds(connection, workspace_id))
     context = {"user": viewer, "topics": found, "g": row, "as_of": day}
@@ -54,7 +55,7 @@ async def edit_registry(request: Request, viewer: FormEditor, group_id: int) -> 
     with engine_of(request).begin() as connection:
         row = queries.group_row(connection, workspace_id, group_id)
         if row is None:
-            raise HTTPException(404, "No such group in this workspace.")
+            raise HTTPException(404, Text("No such group in this workspace."))
         profile, errors = parse_profile(row, form)
         if profile is not None:
             save_profile(connection, workspace_id, profile)
@@ -72,7 +73,7 @@ def member(
     with engine_of(request).connect() as connection:
         profile = queries.member_row(connection, workspace_id, member_id)
         if profile is None:
-            raise HTTPException(404, "No such member in this workspace.")
+            raise HTTPException(404, Text("No such member in this workspace."))
         day = as_of or local_today(connection, workspace_id)
         context = member_context(connection, workspace_id, profile, day)
     return page(request, "member.html", {"user": viewer, **context})
@@ -127,7 +128,7 @@ def _group_response(
         view = group_page(connection, workspace_id, group_id, day)
         zone = queries.workspace_timezone(connection, workspace_id)
     if view is None:
-        raise HTTPException(404, "No such group in this workspace.")
+        raise HTTPException(404, Text("No such group in this workspace."))
     context = {
         "user": viewer,
         "view": view,
@@ -175,7 +176,7 @@ def parse_profile(row: Any, form: dict[str, str]) -> tuple[GroupProfile | None, 
         try:
             return kind(value)
         except ValueError:
-            errors[name] = f"choose one of: {', '.join(str(k) for k in kind)}"
+            errors[name] = Text("choose one of: {choices}", choices=listing(list(kind)))
             return None
 
     group_type = choice("group_type", GroupType)
@@ -186,11 +187,11 @@ def parse_profile(row: Any, form: dict[str, str]) -> tuple[GroupProfile | None, 
         try:
             planned_end = date.fromisoformat(raw)
         except ValueError:
-            errors["planned_end"] = "a date like 2026-12-31"
+            errors["planned_end"] = Text("a date like 2026-12-31")
     capacity = None
     if raw := form.get("capacity", "").strip():
         if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
-            errors["capacity"] = "a whole number of members, 1 or more"
+            errors["capacity"] = Text("a whole number of members, 1 or more")
         else:
             capacity = int(raw)
     zone = form.get("timezone", "").strip() or None
@@ -198,25 +199,27 @@ def parse_profile(row: Any, form: dict[str, str]) -> tuple[GroupProfile | None, 
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            errors["timezone"] = "a timezone name like Asia/Shanghai (empty: the workspace's)"
+            errors["timezone"] = Text("a timezone name like Asia/Shanghai (empty: the workspace's)")
     purpose = form.get("purpose", "").strip()
     if len(purpose) > 2000:
-        errors["purpose"] = "at most 2,000 characters"
+        errors["purpose"] = Text("at most {count:,} characters", count=2000)
     matrix = form.get("matrix", "").strip()
     if len(matrix) > 200:
-        errors["matrix"] = "at most 200 characters"
+        errors["matrix"] = Text("at most {count:,} characters", count=200)
     tags = tuple(
         dict.fromkeys(t.strip() for t in form.get("tags", "").replace("，", ",").split(",") if t.strip())
     )
     if any(len(t) > 50 for t in tags) or len(tags) > 30:
-        errors["tags"] = "at most 30 tags of at most 50 characters"
+        errors["tags"] = Text("at most 30 tags of at most 50 characters")
     resources: list[ExtendedResource] = []
     for number, line in enumerate(form.get("extended_resources", "").splitlines(), start=1):
         if not line.strip():
             continue
         kind, sep, name = line.partition(":")
         if not sep or not kind.strip() or not name.strip():
-            errors["extended_resources"] = f"line {number}: write “kind: name”, e.g. official account: Brand"
+            errors["extended_resources"] = Text(
+                "line {number}: write “kind: name”, e.g. official account: Brand", number=number
+            )
             break
         resources.append(ExtendedResource(kind.strip()[:50], name.strip()[:200], route_order=len(resources)))
     if errors:

@@ -381,6 +381,77 @@ ZH: dict[str, str] = {
     "rules enforced fairly keep the atmosphere": "群规执行公平，群里的氛围才留得住",
     # Errors.
     "Not found": "未找到",
+    "Something went wrong on our side; the error is logged.": "系统出错了，错误已记录。",
+    "You belong to no workspace; ask an admin to add you.": "你还不属于任何工作区，请联系管理员把你加进来。",
+    "Your role in this workspace is viewer: you can look but not change anything.": (
+        "你在此工作区是只读角色：可以查看，不能修改。"
+    ),
+    "Only a workspace admin can do this.": "只有工作区管理员可以这样做。",
+    "You do not belong to that workspace.": "你不属于那个工作区。",
+    "The form expired; please reload the page and try again.": "表单已过期，请刷新页面后重试。",
+    "No such alert in this workspace.": "本工作区没有这条提醒。",
+    "No such group in this workspace.": "本工作区没有这个群。",
+    "No such member in this workspace.": "本工作区没有这个成员。",
+    "No such import in this workspace.": "本工作区没有这次导入。",
+    "Snooze until a date and time like 2026-12-01T09:00.": "请填写暂缓到的日期和时间，如 2026-12-01T09:00。",
+    "Snooze until a moment in the future.": "暂缓时间要晚于现在。",
+    "Choose a user of this workspace.": "请选择本工作区的用户。",
+    "The assignee does not belong to this workspace.": "负责人不属于本工作区。",
+    # The registry form (`group_pages.parse_profile`).
+    "choose one of: {choices}": "请从这些选项中选择：{choices}",
+    "a date like 2026-12-31": "请填日期，如 2026-12-31",
+    "a whole number of members, 1 or more": "请填成员人数（不小于 1 的整数）",
+    "a timezone name like Asia/Shanghai (empty: the workspace's)": (
+        "请填时区名称，如 Asia/Shanghai（留空则用工作区的时区）"
+    ),
+    "at most {count:,} characters": "最多 {count:,} 个字",
+    "at most 30 tags of at most 50 characters": "最多 30 个标签，每个不超过 50 个字",
+    "line {number}: write “kind: name”, e.g. official account: Brand": (
+        "第 {number} 行：请写成“类型: 名称”，如 公众号: 品牌名"
+    ),
+    # Settings: thresholds, timezone and users (`state.parse_thresholds`, `settings_pages`).
+    "a whole number": "请填整数",
+    "a number": "请填数字",
+    "must not be negative": "不能是负数",
+    "a share between 0 and 1": "请填 0 到 1 之间的比例",
+    "an hour from 0 to 23": "请填 0 到 23 之间的整点",
+    "must be at least 1": "至少为 1",
+    "must not exceed the thriving WAD": "不能超过繁荣期的周活跃天数",
+    "must be fewer days than dead": "要少于判定死群的天数",
+    "cannot exceed the days of a week window": "不能超过一周窗口的天数",
+    "Unknown timezone {timezone!r}: use a name like Asia/Shanghai or UTC.": (
+        "未知时区 {timezone!r}：请填 Asia/Shanghai 或 UTC 这样的名称。"
+    ),
+    "That user does not belong to this workspace.": "该用户不属于本工作区。",
+    "A workspace needs at least one admin: make someone else admin first.": (
+        "工作区至少要有一位管理员：请先把其他人设为管理员。"
+    ),
+    "A role is admin, operator or viewer.": "角色只能是管理员、运营或只读。",
+    "A username has 1 to 64 characters": "用户名须为 1 到 64 个字符",
+    "A password has at least 8 characters": "密码至少 8 个字符",
+    "User {username!r} exists already": "用户 {username!r} 已存在",
+    "{name} is in this workspace already; change their role below.": (
+        "{name} 已在本工作区，可在下方修改角色。"
+    ),
+    # Imports: event kinds of the summary, the importers' fixed reasons for skipping a line.
+    "The upload is larger than {limit} MB; import big exports with the CLI.": (
+        "上传超过 {limit} MB；较大的聊天记录请用命令行导入。"
+    ),
+    "message": "消息",
+    "join": "入群",
+    "leave": "退群",
+    "removal": "移出",
+    "recall": "撤回",
+    "rename": "改群名",
+    "announcement": "群公告",
+    "admin_change": "管理员变动",
+    "mute": "禁言",
+    "red_packet_sent": "发红包",
+    "red_packet_claimed": "领红包",
+    "private message": "私聊消息",
+    "text outside any message": "不属于任何消息的文字",
+    "text before the first message": "第一条消息之前的文字",
+    "encryption notice": "加密提示",
 }
 
 
@@ -412,7 +483,19 @@ def translate(language: str, text: str, **values: Any) -> str:
     return message.format(**values) if values else message
 
 
+def sentence(language: str, value: str) -> str:
+    """A value that is either a sentence the code wrote (a `Text`: translated) or data (names, messages,
+    reasons people typed, English the store keeps as it was written: shown as it is, never looked up)."""
+    return translate(language, value) if isinstance(value, Text) else value
+
+
 @pass_context
 def gettext(context: Any, text: str, **values: Any) -> str:
     """`_("Label")` in templates."""
     return translate(language_of(context["request"]), text, **values)
+
+
+@pass_context
+def sentence_of(context: Any, value: str) -> str:
+    """`sentence(value)` in templates."""
+    return sentence(language_of(context["request"]), value)

@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from qunops.console.state import (
     recent_import_jobs,
     update_import_job,
 )
+from qunops.core.texts import Text, recognised
 from qunops.ingestion import import_paths
 
 router = APIRouter(include_in_schema=False)
@@ -63,13 +65,11 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
     """Take the uploaded files and start their import; answers with the job's page."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
-        raise HTTPException(
-            413, f"The upload is larger than {MAX_UPLOAD_MB} MB; import big exports with the CLI."
-        )
+        raise _too_large()
     form = await request.form(max_files=MAX_FILES, max_fields=10)
     token = form.get(CSRF_FIELD)
     if not csrf_ok(request, request.headers.get(CSRF_HEADER) or (token if isinstance(token, str) else None)):
-        raise HTTPException(400, "The form expired; please reload the page and try again.")
+        raise HTTPException(400, Text("The form expired; please reload the page and try again."))
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     if not uploads:
         return _form_error(request, viewer, "Choose at least one file.")
@@ -78,9 +78,7 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
         files = await _save(uploads, folder)
     except _TooLarge:
         shutil.rmtree(folder, ignore_errors=True)
-        raise HTTPException(
-            413, f"The upload is larger than {MAX_UPLOAD_MB} MB; import big exports with the CLI."
-        ) from None
+        raise _too_large() from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -101,8 +99,44 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
     if is_htmx(request):
         with engine.connect() as connection:
             job = import_job(connection, workspace_id, job_id)
-        return page(request, "_import_job.html", {"user": viewer, "job": job})
+        return page(request, "_import_job.html", {"user": viewer, "job": _readable(job)})
     return RedirectResponse(f"/import/jobs/{job_id}", status_code=303)
+
+
+# The importers' fixed reasons for skipping a line (the others name what they skipped: shown as written).
+SKIP_REASONS = tuple(
+    Text(reason)
+    for reason in (
+        "private message",
+        "text outside any message",
+        "text before the first message",
+        "encryption notice",
+    )
+)
+
+
+def _readable(job: ImportJob | None) -> ImportJob | None:
+    """The job with the skipped lines' reasons the importers give in fixed words recognised as `Text`, so
+    its page shows them in the operator's language (the stored report keeps them as written)."""
+    if job is None or not job.report:
+        return job
+    files = [
+        {
+            **f,
+            "skipped": [
+                {**s, "reason": recognised(s["reason"], SKIP_REASONS)} for s in f.get("skipped") or []
+            ],
+        }
+        for f in job.report.get("files", [])
+    ]
+    return replace(job, report={**job.report, "files": files})
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(
+        413,
+        Text("The upload is larger than {limit} MB; import big exports with the CLI.", limit=MAX_UPLOAD_MB),
+    )
 
 
 @router.get("/import/jobs/{job_id}", response_class=HTMLResponse)
@@ -110,9 +144,9 @@ def job_status(request: Request, viewer: CurrentViewer, job_id: int) -> HTMLResp
     with engine_of(request).connect() as connection:
         job = import_job(connection, viewer.workspace.workspace_id, job_id)
     if job is None:
-        raise HTTPException(404, "No such import in this workspace.")
+        raise HTTPException(404, Text("No such import in this workspace."))
     template = "_import_job.html" if is_htmx(request) else "import_job.html"
-    return page(request, template, {"user": viewer, "job": job})
+    return page(request, template, {"user": viewer, "job": _readable(job)})
 
 
 def run_import(engine: Engine, job_id: int, workspace_id: int, folder: Path, timezone: str) -> None:

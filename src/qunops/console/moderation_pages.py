@@ -32,6 +32,7 @@ from qunops.console import i18n
 from qunops.console.auth import ApiEditor, CurrentViewer, FormEditor, Viewer, engine_of
 from qunops.console.render import page
 from qunops.console.security import csrf_ok
+from qunops.core.texts import Text, recognised
 from qunops.core.time import utcnow
 from qunops.moderation import service, store
 from qunops.moderation.service import DETECTORS, ModerationError, NotFound
@@ -139,14 +140,30 @@ def _appeal_json(appeal: store.AppealRow) -> dict[str, Any]:
 def _case_detail(connection: Connection, workspace_id: int, case_id: int) -> dict[str, Any]:
     case = store.case_row(connection, workspace_id, case_id)
     if case is None:
-        raise HTTPException(404, "No such case in this workspace.")
+        raise HTTPException(404, Text("No such case in this workspace."))
     history = store.penalty_history(connection, workspace_id, case.member_id)
+    penalties = [p for p in history if p.case_id == case_id]
+    appeal = store.appeal_for_case(connection, case_id)
+    # Sentences moderation wrote beside the case, to recognise in its review and audit log.
+    written = [
+        case.summary,
+        *(p.explanation for p in penalties),
+        *service.AUDIT_REASONS,
+    ]
+    if appeal is not None and appeal.decision_reason:
+        written.append(service.upheld_review(appeal.decision_reason))
+    texts = [t for t in written if isinstance(t, Text)]
+    audit = [
+        {**entry, "reason": recognised(entry["reason"], texts)}
+        for entry in audit_entries(connection, workspace_id, f"case:{case_id}", limit=50)
+    ]
     return {
         "case": case,
+        "review_reason": recognised(case.review_reason or "", texts),
         "evidence": store.case_evidence(connection, case_id),
-        "penalties": [p for p in history if p.case_id == case_id],
-        "appeal": store.appeal_for_case(connection, case_id),
-        "audit": audit_entries(connection, workspace_id, f"case:{case_id}", limit=50),
+        "penalties": penalties,
+        "appeal": appeal,
+        "audit": audit,
     }
 
 
@@ -304,12 +321,12 @@ def _decide(request: Request, viewer: Viewer, appeal_id: int, decision: str, rea
 def _scope(connection: Connection, workspace_id: int, scope: str) -> tuple[int | None, str]:
     """("workspace" → None) or a group id of this workspace, with a name to show."""
     if scope == "workspace":
-        return None, "All groups (workspace defaults)"
+        return None, Text("All groups (workspace defaults)")
     if not scope.isdigit():
-        raise HTTPException(404, "No such group in this workspace.")
+        raise HTTPException(404, Text("No such group in this workspace."))
     row = store.group_in_workspace(connection, workspace_id, int(scope))
     if row is None:
-        raise HTTPException(404, "No such group in this workspace.")
+        raise HTTPException(404, Text("No such group in this workspace."))
     return int(scope), str(row.name)
 
 
@@ -450,7 +467,7 @@ def _member_penalties(connection: Connection, workspace_id: int, member_id: int)
     try:
         return service.member_standing(connection, workspace_id, member_id, utcnow())
     except NotFound:
-        raise HTTPException(404, "No such member in this workspace.") from None
+        raise HTTPException(404, Text("No such member in this workspace.")) from None
 
 
 @router.get("/members/{member_id}/penalties", response_class=HTMLResponse, include_in_schema=False)
@@ -512,7 +529,7 @@ def mark_action(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     if state not in ("done", "failed"):
-        raise HTTPException(400, "Mark a recommendation done or failed.")
+        raise HTTPException(400, Text("Mark a recommendation done or failed."))
     with engine_of(request).begin() as connection:
         try:
             mark_recommendation(
@@ -584,8 +601,8 @@ def _public_appeal(connection: Connection, request: Request, token: str) -> dict
     appeal = store.appeal_by_token(connection, token) if 16 <= len(token) <= 64 else None
     if appeal is None:
         if not BAD_LINKS.allow(_client(request)):
-            raise HTTPException(429, "Too many attempts; please try again in a few minutes.")
-        raise HTTPException(404, "This appeal link is not valid. Please use the link you received.")
+            raise HTTPException(429, Text("Too many attempts; please try again in a few minutes."))
+        raise HTTPException(404, Text("This appeal link is not valid. Please use the link you received."))
     case = store.case_row(connection, appeal.workspace_id, appeal.case_id)
     assert case is not None
     penalties = [
@@ -625,11 +642,11 @@ def appeal_submit(
     csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     if not SUBMISSIONS.allow(_client(request)):
-        raise HTTPException(429, "Too many attempts; please try again later.")
+        raise HTTPException(429, Text("Too many attempts; please try again later."))
     with engine_of(request).begin() as connection:
         context = _public_appeal(connection, request, token)
         if not csrf_ok(request, csrf_token):
-            error = "The form expired; please reload the page and try again."
+            error = Text("The form expired; please reload the page and try again.")
             return page(
                 request, "moderation/appeal.html", {**context, "error": error, "statement": statement}, 400
             )
@@ -718,5 +735,91 @@ i18n.ZH.update(
         "Own rules": "独立群规",
         "Edit": "编辑",
         "All": "全部",
+        "system": "系统",
+        "All groups (workspace defaults)": "所有群（工作区默认）",
+        "No such case in this workspace.": "本工作区没有这个案件。",
+        "Mark a recommendation done or failed.": "请把建议标记为完成或失败。",
+        "Too many attempts; please try again in a few minutes.": "尝试次数太多，请几分钟后再试。",
+        "Too many attempts; please try again later.": "尝试次数太多，请稍后再试。",
+        "This appeal link is not valid. Please use the link you received.": (
+            "申诉链接无效，请使用你收到的链接。"
+        ),
+        # Policy categories.
+        "illegal": "违法",
+        "abusive": "辱骂攻击",
+        "spam_ads": "广告引流",
+        "vulgar": "低俗",
+        "false_info": "虚假信息",
+        "superstition": "封建迷信",
+        "clickbait": "标题党",
+        "fan_chaos": "饭圈乱象",
+        # Detectors of the rules form.
+        "detector|keyword": "关键词",
+        "detector|contact": "联系方式",
+        "detector|link": "链接",
+        "detector|bait": "诱导内容",
+        "detector|flood": "刷屏",
+        "detector|duplicate": "跨群重复",
+        "detector|newcomer": "新人发广告",
+        "detector|mentions": "@人过多",
+        "detector|classifier": "垃圾信息分类器",
+        # Actions (recommended or done through a gateway).
+        "action|send_message": "发群消息",
+        "action|warn_privately": "私信警告",
+        "action|mute": "禁言",
+        "action|unmute": "解除禁言",
+        "action|remove": "移出群",
+        "action|blacklist": "拉黑",
+        "action|unblacklist": "移出黑名单",
+        "action|approve_join": "通过入群申请",
+        "action|reject_join": "拒绝入群申请",
+        "action|create_invite_link": "创建邀请链接",
+        # The audit log of a case.
+        "audit|case.open": "创建案件",
+        "audit|case.evidence": "追加证据",
+        "audit|case.confirm": "确认违规",
+        "audit|case.overturn": "推翻",
+        "audit|penalty.apply": "处罚",
+        "audit|penalty.lift": "撤销处罚",
+        "audit|appeal.file": "提交申诉",
+        "audit|appeal.uphold": "支持申诉",
+        "audit|appeal.reject": "驳回申诉",
+        "rules edited": "修改了群规",
+        "more flagged messages": "又有消息被标记",
+        "appeal filed by the member": "成员提交了申诉",
+        "appeal upheld: {reason}": "申诉成立：{reason}",
+        # Cases, penalties and verdicts (`Text`s of `qunops.moderation`).
+        "{count} flagged message in {groups}": "{groups}：{count} 条消息被标记",
+        "{count} flagged messages in {groups}": "{groups}：{count} 条消息被标记",
+        "no group": "无群",
+        "{summary}: {categories}": "{summary}（{categories}）",
+        "{summary}; posted from coordinated accounts": "{summary}；多个账号协同发布",
+        "warning": "警告",
+        "Warning": "警告",
+        "mute for {days:g} day": "禁言 {days:g} 天",
+        "mute for {days:g} days": "禁言 {days:g} 天",
+        "Mute for {days:g} day": "禁言 {days:g} 天",
+        "Mute for {days:g} days": "禁言 {days:g} 天",
+        "removal from all groups and blacklist": "移出所有群并拉黑",
+        "Removal from all groups and blacklist": "移出所有群并拉黑",
+        "no penalty counts on the record": "没有在计的处罚记录",
+        "earlier penalties are forgiven": "此前的处罚都已清零",
+        "currently at step {step} of {steps} ({penalty})": "目前在第 {step}/{steps} 级（{penalty}）",
+        "{penalty}: {standing}.": "{penalty}：{standing}。",
+        "{penalty}: {standing}; {skipped} step skipped for {reasons}.": (
+            "{penalty}：{standing}；因{reasons}，跳升 {skipped} 级。"
+        ),
+        "{penalty}: {standing}; {skipped} steps skipped for {reasons}.": (
+            "{penalty}：{standing}；因{reasons}，跳升 {skipped} 级。"
+        ),
+        "repeated within {hours:g} hours of the last penalty": "上次处罚后 {hours:g} 小时内再犯",
+        "multi-account abuse": "多账号违规",
+        "coordinated accounts posted the same text": "多个账号协同发布相同内容",
+        "a moderator already judged this exact text as spam": "管理员判定过一模一样的内容是广告",
+        "a moderator already judged this exact text as not spam": "管理员判定过一模一样的内容不是广告",
+        "the spam classifier gives {share:.0%}": "广告分类器判定概率 {share:.0%}",
+        "the spam classifier gives {share:.0%} (strongest: {features})": (
+            "广告分类器判定概率 {share:.0%}（最明显的特征：{features}）"
+        ),
     }
 )

@@ -14,6 +14,7 @@ from qunops.console.data import overview as build_overview
 from qunops.console.i18n import LANG_COOKIE, LANGUAGES
 from qunops.console.render import is_htmx, page
 from qunops.console.security import csrf_ok
+from qunops.core.texts import Text
 from qunops.store.accounts import authenticate, memberships_of
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +60,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
     if not csrf_ok(request, csrf_token):
-        raise HTTPException(400, "The form expired; please try again.")
+        raise HTTPException(400, Text("The form expired; please try again."))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -72,9 +73,9 @@ def switch_workspace(
     csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     if not csrf_ok(request, csrf_token):
-        raise HTTPException(400, "The form expired; please try again.")
+        raise HTTPException(400, Text("The form expired; please try again."))
     if workspace_id not in {w.workspace_id for w in viewer.workspaces}:
-        raise HTTPException(403, "You do not belong to that workspace.")
+        raise HTTPException(403, Text("You do not belong to that workspace."))
     request.session["workspace_id"] = workspace_id
     return RedirectResponse("/", status_code=303)
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from qunops.console.i18n import LANGUAGES, gettext, language_of
+from qunops.console.i18n import LANGUAGES, gettext, language_of, sentence_of
 from qunops.core.time import from_us_or_none
 
 
@@ -29,6 +29,7 @@ def install(templates: Jinja2Templates) -> None:
     """Register the helpers templates use (translation, formatting, URLs)."""
     env = templates.env
     env.globals["_"] = gettext
+    env.globals["sentence"] = sentence_of
     env.globals["languages"] = LANGUAGES
     env.globals["language_of"] = language_of
     env.globals["url_with"] = url_with

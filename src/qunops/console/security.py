@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from qunops.core.texts import Text
 from qunops.settings import Settings
 
 CSRF_FIELD = "csrf_token"
@@ -55,7 +56,7 @@ async def require_form_csrf(request: Request) -> None:
         value = (await request.form()).get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
     if not csrf_ok(request, submitted):
-        raise HTTPException(400, "The form expired; please reload the page and try again.")
+        raise HTTPException(400, Text("The form expired; please reload the page and try again."))
 
 
 def require_header_csrf(request: Request) -> None:

@@ -22,6 +22,7 @@ from qunops.console.state import (
     workspace_thresholds,
 )
 from qunops.core.registry import WorkspaceRole
+from qunops.core.texts import Text, recognised
 from qunops.store.accounts import AccountError, create_user, grant
 
 router = APIRouter(include_in_schema=False)
@@ -44,7 +45,7 @@ async def save_workspace(request: Request, viewer: FormAdmin) -> Response:
                     connection, viewer.workspace.workspace_id, viewer.user_id, timezone, overrides
                 )
         except ConsoleError as exc:
-            errors["timezone"] = str(exc)
+            errors["timezone"] = exc.message
     if errors:
         return _settings_page(request, viewer, errors=errors, submitted=form, status=400)
     forget_summaries()
@@ -75,7 +76,8 @@ def add_user(
             grant(connection, workspace_id, user_id, chosen)
     except AccountError as exc:
         message = str(exc)
-        return _settings_page(request, viewer, user_error=message[:1].upper() + message[1:], status=400)
+        shown = recognised(message[:1].upper() + message[1:], _account_errors(username))
+        return _settings_page(request, viewer, user_error=shown, status=400)
     return RedirectResponse("/settings?saved=users#users", status_code=303)
 
 
@@ -87,7 +89,7 @@ def change_role(
         with engine_of(request).begin() as connection:
             set_role(connection, viewer.workspace.workspace_id, user_id, _role(role))
     except ConsoleError as exc:
-        return _settings_page(request, viewer, user_error=str(exc), status=400)
+        return _settings_page(request, viewer, user_error=exc.message, status=400)
     return RedirectResponse("/settings?saved=users#users", status_code=303)
 
 
@@ -97,17 +99,28 @@ def remove(request: Request, viewer: FormAdmin, user_id: int) -> Response:
         with engine_of(request).begin() as connection:
             remove_user(connection, viewer.workspace.workspace_id, user_id)
     except ConsoleError as exc:
-        return _settings_page(request, viewer, user_error=str(exc), status=400)
+        return _settings_page(request, viewer, user_error=exc.message, status=400)
     if user_id == viewer.user_id:  # an admin who leaves the workspace cannot see it any more
         return RedirectResponse("/", status_code=303)
     return RedirectResponse("/settings?saved=users#users", status_code=303)
+
+
+def _account_errors(username: str) -> tuple[Text, ...]:
+    """What adding `username` can fail with, as the page shows it (capitalised), to be translated."""
+    name = username[:1].upper() + username[1:]
+    return (
+        Text("A username has 1 to 64 characters"),
+        Text("A password has at least 8 characters"),
+        Text("User {username!r} exists already", username=username),
+        Text("{name} is in this workspace already; change their role below.", name=name),
+    )
 
 
 def _role(value: str) -> WorkspaceRole:
     try:
         return WorkspaceRole(value)
     except ValueError:
-        raise HTTPException(400, "A role is admin, operator or viewer.") from None
+        raise HTTPException(400, Text("A role is admin, operator or viewer.")) from None
 
 
 def _settings_page(

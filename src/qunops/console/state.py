@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, delete, func, select, update
 
 from qunops.core.registry import WorkspaceRole
+from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import from_us_or_none, to_us, utcnow
 from qunops.store.schema import (
@@ -28,6 +29,10 @@ from qunops.store.schema import (
 
 class ConsoleError(Exception):
     """A change that cannot be made; the message says why, in words for the operator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message  # a `Text`, so pages show it in the operator's language
 
 
 # --- Alerts -------------------------------------------------------------------------------------------
@@ -68,7 +73,7 @@ def change_alert(
     `False` for snooze_until/assignee means "leave as it is". The assignee must belong to the workspace.
     """
     if assignee not in (False, None) and not _is_member(connection, workspace_id, int(assignee)):
-        raise ConsoleError("The assignee does not belong to this workspace.")
+        raise ConsoleError(Text("The assignee does not belong to this workspace."))
     now = to_us(utcnow())
     current = connection.execute(
         select(alert_states).where(
@@ -133,31 +138,31 @@ def parse_thresholds(form: dict[str, str]) -> tuple[dict[str, int | float], dict
         try:
             value: int | float = int(raw) if kind is int else float(raw)
         except ValueError:
-            errors[name] = "a whole number" if kind is int else "a number"
+            errors[name] = Text("a whole number") if kind is int else Text("a number")
             continue
         if value < 0 or (kind is float and value != value):
-            errors[name] = "must not be negative"
+            errors[name] = Text("must not be negative")
             continue
         if name in _SHARES and not 0 <= value <= 1:
-            errors[name] = "a share between 0 and 1"
+            errors[name] = Text("a share between 0 and 1")
             continue
         if name in ("quiet_hours_start", "quiet_hours_end") and value > 23:
-            errors[name] = "an hour from 0 to 23"
+            errors[name] = Text("an hour from 0 to 23")
             continue
         values[name] = value
         if value != default:
             overrides[name] = value
     for name in ("active_day_messages", "active_day_speakers", "week_days", "silence_alert_hours"):
         if name not in errors and values.get(name) == 0:
-            errors[name] = "must be at least 1"
+            errors[name] = Text("must be at least 1")
     # Cross-field rules: the lifecycle stages would contradict each other otherwise.
     if not errors:
         if values["steady_wad"] > values["thriving_wad"]:
-            errors["steady_wad"] = "must not exceed the thriving WAD"
+            errors["steady_wad"] = Text("must not exceed the thriving WAD")
         if values["dormant_days"] >= values["dead_days"]:
-            errors["dormant_days"] = "must be fewer days than dead"
+            errors["dormant_days"] = Text("must be fewer days than dead")
         if values["thriving_wad"] > values["week_days"]:
-            errors["thriving_wad"] = "cannot exceed the days of a week window"
+            errors["thriving_wad"] = Text("cannot exceed the days of a week window")
     return overrides, errors
 
 
@@ -171,7 +176,9 @@ def save_workspace_settings(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConsoleError(f"Unknown timezone {timezone!r}: use a name like Asia/Shanghai or UTC.") from None
+        raise ConsoleError(
+            Text("Unknown timezone {timezone!r}: use a name like Asia/Shanghai or UTC.", timezone=timezone)
+        ) from None
     connection.execute(update(workspaces).where(workspaces.c.id == workspace_id).values(timezone=timezone))
     now = to_us(utcnow())
     found = connection.execute(
@@ -228,9 +235,9 @@ def set_role(connection: Connection, workspace_id: int, user_id: int, role: Work
         )
     ).scalar()
     if current is None:
-        raise ConsoleError("That user does not belong to this workspace.")
+        raise ConsoleError(Text("That user does not belong to this workspace."))
     if current == "admin" and role is not WorkspaceRole.ADMIN and _admins(connection, workspace_id) <= 1:
-        raise ConsoleError("A workspace needs at least one admin: make someone else admin first.")
+        raise ConsoleError(Text("A workspace needs at least one admin: make someone else admin first."))
     connection.execute(
         update(workspace_users)
         .where(workspace_users.c.workspace_id == workspace_id, workspace_users.c.user_id == user_id)
@@ -246,9 +253,9 @@ def remove_user(connection: Connection, workspace_id: int, user_id: int) -> None
         )
     ).scalar()
     if set_role_check is None:
-        raise ConsoleError("That user does not belong to this workspace.")
+        raise ConsoleError(Text("That user does not belong to this workspace."))
     if set_role_check == "admin" and _admins(connection, workspace_id) <= 1:
-        raise ConsoleError("A workspace needs at least one admin: make someone else admin first.")
+        raise ConsoleError(Text("A workspace needs at least one admin: make someone else admin first."))
     connection.execute(
         delete(workspace_users).where(
             workspace_users.c.workspace_id == workspace_id, workspace_users.c.user_id == user_id

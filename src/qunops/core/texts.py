@@ -9,7 +9,7 @@ translated with it; names and numbers stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Self
 
@@ -45,6 +45,16 @@ def listing(items: Sequence[Any]) -> Any:
     if len(items) == 1:
         return items[0]
     return Text("{first}, {rest}", first=items[0], rest=listing(items[1:]))
+
+
+def recognised(stored: str, candidates: Iterable[Text]) -> str:
+    """A sentence read back from the store as the `Text` it was written as: the candidate (rebuilt from
+    the fields stored beside it, or one of a fixed set) whose English is exactly `stored`; else `stored`
+    itself, shown as written (data, or English from an older version)."""
+    for candidate in candidates:
+        if candidate == stored:
+            return candidate
+    return stored
 
 
 def _translated(value: Any, catalogue: Mapping[str, str]) -> Any:

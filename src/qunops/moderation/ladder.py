@@ -25,10 +25,12 @@ The exact rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from qunops.core.texts import Text, listing
 
 
 class PenaltyKind(StrEnum):
@@ -42,13 +44,26 @@ class Step:
     kind: PenaltyKind
     duration: timedelta | None = None  # for mutes
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         if self.kind == PenaltyKind.MUTE and self.duration is not None:
             days = self.duration / timedelta(days=1)
-            return f"mute for {days:g} day{'s' if days != 1 else ''}"
+            if days == 1:
+                return Text("mute for {days:g} day", days=days)
+            return Text("mute for {days:g} days", days=days)
         if self.kind == PenaltyKind.REMOVAL:
-            return "removal from all groups and blacklist"
-        return "warning"
+            return Text("removal from all groups and blacklist")
+        return Text("warning")
+
+    def heading(self) -> Text:
+        """`describe()` as the first words of a sentence."""
+        if self.kind == PenaltyKind.MUTE and self.duration is not None:
+            days = self.duration / timedelta(days=1)
+            if days == 1:
+                return Text("Mute for {days:g} day", days=days)
+            return Text("Mute for {days:g} days", days=days)
+        if self.kind == PenaltyKind.REMOVAL:
+            return Text("Removal from all groups and blacklist")
+        return Text("Warning")
 
 
 DEFAULT_STEPS: tuple[Step, ...] = (
@@ -111,6 +126,10 @@ class Aggravation:
     reasons: tuple[str, ...] = field(default=())
 
 
+# Why multi-account abuse aggravates, as moderation gives it (`explanations` knows it too).
+COORDINATED = Text("coordinated accounts posted the same text")
+
+
 def current_step(history: Sequence[Penalty], now: datetime, policy: LadderPolicy = LadderPolicy()) -> int:
     """The member's step as of `now`: -1 when nothing counts (clean record or fully forgiven)."""
     step = -1
@@ -166,23 +185,16 @@ def next_penalty(
         previous = max(counted, key=lambda p: p.issued_at)
         if now - previous.issued_at <= policy.repeat_window:
             skipped += policy.repeat_skip
-            hours = policy.repeat_window / timedelta(hours=1)
-            notes.append(f"repeated within {hours:g} hours of the last penalty")
+            notes.append(_repeated(policy))
     if agg.multi_account:
         skipped += policy.multi_account_skip
-        notes.append("multi-account abuse")
+        notes.append(Text("multi-account abuse"))
     notes.extend(agg.reasons)
     top = len(policy.steps) - 1
     final = min(top, step + skipped)
     chosen = policy.steps[final]
     until = now + chosen.duration if chosen.kind == PenaltyKind.MUTE and chosen.duration else None
-    if base < 0:
-        standing = "no penalty counts on the record" if not history else "earlier penalties are forgiven"
-    else:
-        standing = f"currently at step {base + 1} of {top + 1} ({policy.steps[base].describe()})"
-    text = f"{chosen.describe().capitalize()}: {standing}"
-    if final > step:
-        text += f"; {final - step} step{'s' if final - step != 1 else ''} skipped for " + ", ".join(notes)
+    standing = _standings(base, policy)[1 if base < 0 and history else 0]
     return Penalty(
         step=final,
         kind=chosen.kind,
@@ -192,8 +204,70 @@ def next_penalty(
         reasons=tuple(reasons),
         evidence=tuple(evidence),
         skipped=final - step,
-        explanation=text + ".",
+        explanation=_explanation(chosen, standing, final - step, notes),
     )
+
+
+def _repeated(policy: LadderPolicy) -> Text:
+    return Text(
+        "repeated within {hours:g} hours of the last penalty", hours=policy.repeat_window / timedelta(hours=1)
+    )
+
+
+def _standings(base: int, policy: LadderPolicy) -> tuple[Text, ...]:
+    """Where the member stood before a penalty: at `base`, or (below the first step) with an empty record
+    or with every penalty forgiven."""
+    if base < 0:
+        return Text("no penalty counts on the record"), Text("earlier penalties are forgiven")
+    return (
+        Text(
+            "currently at step {step} of {steps} ({penalty})",
+            step=base + 1,
+            steps=len(policy.steps),
+            penalty=policy.steps[base].describe(),
+        ),
+    )
+
+
+def _explanation(chosen: Step, standing: Text, skipped: int, notes: Sequence[str]) -> Text:
+    if skipped <= 0 or not notes:
+        return Text("{penalty}: {standing}.", penalty=chosen.heading(), standing=standing)
+    if skipped == 1:
+        return Text(
+            "{penalty}: {standing}; {skipped} step skipped for {reasons}.",
+            penalty=chosen.heading(),
+            standing=standing,
+            skipped=skipped,
+            reasons=listing(notes),
+        )
+    return Text(
+        "{penalty}: {standing}; {skipped} steps skipped for {reasons}.",
+        penalty=chosen.heading(),
+        standing=standing,
+        skipped=skipped,
+        reasons=listing(notes),
+    )
+
+
+def explanations(penalty: Penalty, policy: LadderPolicy = LadderPolicy()) -> Iterator[Text]:
+    """Every explanation `next_penalty` (with moderation's aggravation reasons) can have given this
+    penalty: its step and skipped steps fix the step before it, leaving only which notes were given."""
+    top = len(policy.steps) - 1
+    base = penalty.step - penalty.skipped - 1
+    if not -1 <= base < top or not 0 <= penalty.step <= top:
+        return
+    notes: list[list[str]] = [[]]
+    if penalty.skipped > 0:
+        repeated: list[list[str]] = [[_repeated(policy)], []]
+        multi: list[list[str]] = [
+            [Text("multi-account abuse"), COORDINATED],
+            [Text("multi-account abuse")],
+            [],
+        ]
+        notes = [r + m for r in repeated for m in multi if r + m]
+    for standing in _standings(base, policy):
+        for given in notes:
+            yield _explanation(policy.steps[penalty.step], standing, penalty.skipped, given)
 
 
 def lift(penalty: Penalty, now: datetime) -> Penalty:

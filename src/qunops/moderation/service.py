@@ -46,6 +46,7 @@ from qunops.actions import (
     request_action,
 )
 from qunops.core.events import ContentType, EventKind
+from qunops.core.texts import Text
 from qunops.core.time import from_us, to_us
 from qunops.moderation import store
 from qunops.moderation.classifier import ModelFormatError, SpamClassifier, override_key
@@ -62,6 +63,7 @@ from qunops.moderation.detectors import (
 )
 from qunops.moderation.findings import PolicyCategory, Severity
 from qunops.moderation.ladder import (
+    COORDINATED,
     Aggravation,
     LadderPolicy,
     Penalty,
@@ -81,6 +83,18 @@ log = logging.getLogger(__name__)
 SYSTEM = Actor.system("moderation")
 MAX_STATEMENT = 4000
 MAX_REASON = 2000
+
+
+# The reasons moderation gives its own steps in the audit log (people's steps carry their own words).
+RULES_EDITED = Text("rules edited")
+MORE_EVIDENCE = Text("more flagged messages")
+APPEAL_FILED = Text("appeal filed by the member")
+AUDIT_REASONS = (RULES_EDITED, MORE_EVIDENCE, APPEAL_FILED)
+
+
+def upheld_review(reason: str) -> Text:
+    """The review reason of a case overturned because its appeal was upheld for `reason`."""
+    return Text("appeal upheld: {reason}", reason=reason)
 
 
 class ModerationError(Exception):
@@ -232,7 +246,7 @@ def update_rules(
         actor,
         "rules.update",
         f"rules:{store.scope_of(group_id)}",
-        reason or "rules edited",
+        reason or RULES_EDITED,
         now,
         before={"rules_text": before.rules_text, "settings": before.settings} if before else None,
         after={"rules_text": text, "settings": stored},
@@ -826,7 +840,7 @@ def _extend_case(
         SYSTEM,
         "case.evidence",
         f"case:{case_id}",
-        "more flagged messages",
+        MORE_EVIDENCE,
         now,
         after={"flags": list(flag_ids), **summary},
     )
@@ -841,12 +855,7 @@ def _summarise(connection: Connection, case_id: int) -> dict[str, Any]:
                 categories.append(category)
     multi = any(f.get("rule") == "duplicate:accounts" for item in evidence for f in item.findings)
     groups_seen = sorted({item.group_name for item in evidence})
-    count = len(evidence)
-    summary = (
-        f"{count} flagged message{'s' if count != 1 else ''} in {', '.join(groups_seen) or 'no group'}"
-        + (f": {', '.join(categories)}" if categories else "")
-        + ("; posted from coordinated accounts" if multi else "")
-    )
+    summary = store.case_summary(len(evidence), ", ".join(groups_seen), categories, multi)
     store.update_case_summary(connection, case_id, categories, summary, multi)
     if evidence:
         store.set_case_group(connection, case_id, evidence[0].group_id)
@@ -959,7 +968,7 @@ def apply_penalty(
     evidence = store.case_evidence(connection, case_id)
     aggravation = Aggravation(
         multi_account=case.multi_account,
-        reasons=("coordinated accounts posted the same text",) if case.multi_account else (),
+        reasons=(COORDINATED,) if case.multi_account else (),
     )
     penalty = next_penalty(
         [p.penalty for p in history],
@@ -1145,7 +1154,7 @@ def file_appeal(connection: Connection, token: str, statement: str, now: datetim
         Actor.member(appeal.member_id),
         "appeal.file",
         f"case:{appeal.case_id}",
-        "appeal filed by the member",
+        APPEAL_FILED,
         now,
         before={"state": appeal.state},
         after={"state": "filed", "statement": text},
@@ -1196,7 +1205,7 @@ def decide_appeal(
     if state == "upheld":
         if case.state != "overturned":
             store.set_review(
-                connection, case.id, "overturned", decided_by.user_id, f"appeal upheld: {reason}", now
+                connection, case.id, "overturned", decided_by.user_id, upheld_review(reason), now
             )
             _learn(connection, workspace_id, case.id, is_spam=False, actor=decided_by, now=now)
         outcomes += _lift_case_penalties(connection, workspace_id, case, decided_by, reason, now, ports)

@@ -1,21 +1,27 @@
 """Moderation's SQL: rules, verdict flags, cases, reviews, labels, spam models, penalties and appeals.
 
 Plain reads and writes, every one scoped by workspace. The decisions (what to flag, which penalty, when
-an appeal lifts it) live in `service.py` and the pure modules; this module only moves rows.
+an appeal lifts it) live in `service.py` and the pure modules; this module only moves rows. Sentences
+kept as English (case summaries, penalty explanations, verdict reasons) are read back as the `Text` they
+were written as when they are recognised, so the console can show them in Chinese.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
+from qunops.core.texts import Text, listing, recognised
 from qunops.core.time import day_end_us, day_start_us, from_us, from_us_or_none, local_day, to_us
-from qunops.moderation.ladder import Penalty, PenaltyKind
+from qunops.moderation.findings import PolicyCategory
+from qunops.moderation.ladder import Penalty, PenaltyKind, explanations
+from qunops.moderation.verdict import stored_reasons
 from qunops.store.rollups import group_zones
 from qunops.store.schema import (
     appeals,
@@ -211,6 +217,42 @@ def set_case_group(connection: Connection, case_id: int, group_id: int) -> None:
     )
 
 
+def case_summary(count: int, group_names: str, categories: Sequence[str], multi_account: bool) -> Text:
+    """A case in one line: how many flagged messages, where, of which categories."""
+    where: str = group_names or Text("no group")
+    if count == 1:
+        summary = Text("{count} flagged message in {groups}", count=count, groups=where)
+    else:
+        summary = Text("{count} flagged messages in {groups}", count=count, groups=where)
+    if categories:
+        summary = Text(
+            "{summary}: {categories}", summary=summary, categories=listing(_categories(categories))
+        )
+    if multi_account:
+        summary = Text("{summary}; posted from coordinated accounts", summary=summary)
+    return summary
+
+
+def _categories(names: Sequence[str]) -> list[str]:
+    # Members of the enum, so a page translates them; a name this version does not know stays as it is.
+    return [PolicyCategory(n) if n in PolicyCategory._value2member_map_ else n for n in names]
+
+
+def _recognised_summary(stored: str, categories: Sequence[str], multi_account: bool) -> str:
+    """A stored summary as the `Text` `case_summary` wrote, rebuilt from the case's categories and
+    accounts with the count and group names it names."""
+    rest = stored
+    if multi_account:
+        rest = rest.removesuffix("; posted from coordinated accounts")
+    if categories:
+        rest = rest.removesuffix(": " + ", ".join(categories))
+    found = re.fullmatch(r"(\d+) flagged messages? in (.*)", rest, re.DOTALL)
+    if found is None:
+        return stored
+    names = "" if found[2] == "no group" else found[2]
+    return recognised(stored, [case_summary(int(found[1]), names, categories, multi_account)])
+
+
 @dataclass(frozen=True, slots=True)
 class CaseRow:
     id: int
@@ -256,7 +298,7 @@ def _case(r: Any) -> CaseRow:
         group_id=r["group_id"],
         group_name=r["group_name"],
         categories=list(r["categories"] or []),
-        summary=r["summary"],
+        summary=_recognised_summary(r["summary"], list(r["categories"] or []), bool(r["multi_account"])),
         multi_account=bool(r["multi_account"]),
         opened_us=r["opened_us"],
         state=r["state"],
@@ -347,7 +389,7 @@ def case_evidence(connection: Connection, case_id: int) -> list[Evidence]:
             findings=list(r["findings"] or []),
             spam_probability=r["spam_probability"],
             features=list(r["features"] or []),
-            reasons=list(r["reasons"] or []),
+            reasons=stored_reasons(r["reasons"] or [], r["spam_probability"], r["features"] or []),
         )
         for r in rows
     ]
@@ -489,9 +531,10 @@ def penalty_history(connection: Connection, workspace_id: int, member_id: int) -
             private=bool(r["private"]),
             lifted_at=from_us_or_none(r["lifted_us"]),
             skipped=r["skipped"],
-            explanation=r["explanation"],
         )
-        out.append(PenaltyRow(r["id"], r["case_id"], penalty, r["explanation"], r["username"]))
+        explanation = recognised(r["explanation"], explanations(penalty))
+        penalty = replace(penalty, explanation=explanation)
+        out.append(PenaltyRow(r["id"], r["case_id"], penalty, explanation, r["username"]))
     return out
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
+from qunops.core.texts import Text, recognised
 from qunops.moderation.classifier import SpamClassifier
 from qunops.moderation.detectors import Detector, default_detectors
 from qunops.moderation.findings import Finding, PolicyCategory, Severity
@@ -97,22 +99,15 @@ class Moderator:
             remaining *= 1.0 - CLASSIFIER_WEIGHT * probability
             features = tuple(explanation.features)
             if override is not None:
-                reasons.append(
-                    "a moderator already judged this exact text as " + ("spam" if override else "not spam")
-                )
+                reasons.append(_override_reason(override))
             elif probability >= self.classifier.threshold:
                 classifier_says_spam = True
-                top = ", ".join(name for name, weight in features if weight > 0)
-                reasons.append(
-                    f"the spam classifier gives {probability:.0%}" + (f" (strongest: {top})" if top else "")
-                )
+                reasons.append(_classifier_reason(probability, features))
                 categories.setdefault(PolicyCategory.SPAM_ADS, Severity.MEDIUM)
         elif self.overrides and message.text.strip():
             override = self.overrides.get(message.norm.folded)
             if override is not None:
-                reasons.append(
-                    "a moderator already judged this exact text as " + ("spam" if override else "not spam")
-                )
+                reasons.append(_override_reason(override))
         score = 1.0 - remaining
         flagged = (
             score >= self.flag_at
@@ -136,6 +131,32 @@ class Moderator:
             moderator_override=override,
             reasons=tuple(reasons),
         )
+
+
+def _override_reason(spam: bool) -> Text:
+    if spam:
+        return Text("a moderator already judged this exact text as spam")
+    return Text("a moderator already judged this exact text as not spam")
+
+
+def _classifier_reason(probability: float, features: Sequence[Sequence[Any]]) -> Text:
+    top = ", ".join(str(name) for name, weight in features if weight > 0)  # n-grams: data, kept as they are
+    if top:
+        return Text(
+            "the spam classifier gives {share:.0%} (strongest: {features})", share=probability, features=top
+        )
+    return Text("the spam classifier gives {share:.0%}", share=probability)
+
+
+def stored_reasons(
+    reasons: Sequence[str], probability: float | None, features: Sequence[Sequence[Any]]
+) -> list[str]:
+    """A stored verdict's reasons, those the verdict gave itself read back as the `Text` they were (the
+    rules' own reasons stay as stored)."""
+    candidates = [_override_reason(True), _override_reason(False)]
+    if probability is not None:
+        candidates.append(_classifier_reason(probability, features))
+    return [recognised(r, candidates) for r in reasons]
 
 
 @lru_cache(maxsize=1)
