@@ -516,6 +516,14 @@ def actions_page(request: Request, viewer: CurrentViewer, state: str = "recommen
     with engine_of(request).connect() as connection:
         rows = _action_rows(connection, viewer.workspace.workspace_id, chosen)
         zone = _zone(connection, viewer.workspace.workspace_id)
+        # A penalty's actions carry its explanation as their reason: recognised, it reads translated.
+        explained = [
+            p.explanation
+            for member_id in {r["member_id"] for r in rows if r["member_id"] is not None}
+            for p in store.penalty_history(connection, viewer.workspace.workspace_id, member_id)
+            if isinstance(p.explanation, Text)
+        ]
+        rows = [{**r, "reason": recognised(r["reason"], explained)} for r in rows]
     context = {"user": viewer, "items": rows, "state": chosen, "states": ACTION_STATES, "zone": zone}
     return page(request, "moderation/actions.html", context)
 
