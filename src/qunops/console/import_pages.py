@@ -36,6 +36,7 @@ from qunops.console.state import (
     update_import_job,
 )
 from qunops.core.texts import Text, recognised
+from qunops.importers.base import FIXED_SKIP_REASONS
 from qunops.ingestion import import_paths
 
 router = APIRouter(include_in_schema=False)
@@ -103,18 +104,6 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
     return RedirectResponse(f"/import/jobs/{job_id}", status_code=303)
 
 
-# The importers' fixed reasons for skipping a line (the others name what they skipped: shown as written).
-SKIP_REASONS = tuple(
-    Text(reason)
-    for reason in (
-        "private message",
-        "text outside any message",
-        "text before the first message",
-        "encryption notice",
-    )
-)
-
-
 def _readable(job: ImportJob | None) -> ImportJob | None:
     """The job with the skipped lines' reasons the importers give in fixed words recognised as `Text`, so
     its page shows them in the operator's language (the stored report keeps them as written)."""
@@ -124,7 +113,7 @@ def _readable(job: ImportJob | None) -> ImportJob | None:
         {
             **f,
             "skipped": [
-                {**s, "reason": recognised(s["reason"], SKIP_REASONS)} for s in f.get("skipped") or []
+                {**s, "reason": recognised(s["reason"], FIXED_SKIP_REASONS)} for s in f.get("skipped") or []
             ],
         }
         for f in job.report.get("files", [])

@@ -11,6 +11,7 @@ from typing import IO, Protocol
 from zoneinfo import ZoneInfo
 
 from qunops.core.events import Event
+from qunops.core.texts import Text
 
 
 class ImportFormatError(Exception):
@@ -72,6 +73,15 @@ class _ClosingStream(io.BufferedReader):
     def close(self) -> None:
         super().close()
         self._archive.close()
+
+
+# Reasons for skipping a line that are fixed words (others name what was skipped): `Text`, so that the
+# console shows them in its language, also when it reads them back from a stored import report.
+PRIVATE_MESSAGE = Text("private message")
+OUTSIDE_ANY_MESSAGE = Text("text outside any message")
+BEFORE_FIRST_MESSAGE = Text("text before the first message")
+ENCRYPTION_NOTICE = Text("encryption notice")
+FIXED_SKIP_REASONS = (PRIVATE_MESSAGE, OUTSIDE_ANY_MESSAGE, BEFORE_FIRST_MESSAGE, ENCRYPTION_NOTICE)
 
 
 @dataclass(slots=True)

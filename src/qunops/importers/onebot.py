@@ -15,7 +15,7 @@ import orjson
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
-from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.base import PRIVATE_MESSAGE, ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import READ_ERRORS, RECORD_ERRORS, UTF8_BOM, epoch_seconds, record_problem
 
 _CQ_CODE = re.compile(r"\[CQ:(?P<type>[\w.-]+)(?P<params>(?:,[^\]]*)?)\]")
@@ -100,7 +100,7 @@ def _events(
     post_type = record["post_type"]
     if post_type == "message" or post_type == "message_sent":
         if record.get("message_type") != "group":
-            context.skip(line, "private message")
+            context.skip(line, PRIVATE_MESSAGE)
             return
         yield _message(record, _group(record, groups))
     elif post_type == "notice":

@@ -27,7 +27,7 @@ from typing import Any
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
-from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.base import OUTSIDE_ANY_MESSAGE, ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import (
     ITEM,
     RECORD_ERRORS,
@@ -125,7 +125,7 @@ class QQText:
             elif pending is not None:
                 pending.lines.append(line)
             elif line.strip() and not in_header_block:
-                context.skip(number, "text outside any message")
+                context.skip(number, OUTSIDE_ANY_MESSAGE)
             previous_blank = not line.strip()
         if pending is not None:
             yield from pending.events(chat, context)

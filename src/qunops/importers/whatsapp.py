@@ -25,7 +25,13 @@ from pathlib import PurePath
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
-from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.base import (
+    BEFORE_FIRST_MESSAGE,
+    ENCRYPTION_NOTICE,
+    ImportFormatError,
+    ParseContext,
+    SourceFile,
+)
 from qunops.importers.reading import READ_ERRORS, decode_head, local_time, text_lines
 
 # Direction marks and odd spaces the phones write around names and times: removed, or made plain spaces.
@@ -319,7 +325,7 @@ class WhatsAppText:
                     if start:
                         lines.append(line)
                     elif line.strip():
-                        context.skip(number, "text before the first message")
+                        context.skip(number, BEFORE_FIRST_MESSAGE)
                     continue
                 if start:
                     yield from _events(group, start, when, first, lines, context, senders)
@@ -482,7 +488,7 @@ def _events(
             lines.pop()  # blank lines at the end of the file belong to no message
         text = "\n".join([text, *lines])
     if not lines and _encryption(text):
-        context.skip(line, "encryption notice")
+        context.skip(line, ENCRYPTION_NOTICE)
         return []
     return [_message(group, ts, member, text)]
 
@@ -559,7 +565,7 @@ def _mentions(text: str) -> tuple[MemberRef, ...]:
 
 def _system(group: GroupRef, ts: datetime, text: str, line: int, context: ParseContext) -> Iterator[Event]:
     if _ENCRYPTION.search(text) or "secured with end-to-end encryption" in text:
-        context.skip(line, "encryption notice")
+        context.skip(line, ENCRYPTION_NOTICE)
         return
     for rule in _SYSTEM_RULES:
         found = rule.pattern.match(text)
