@@ -35,6 +35,7 @@ SUITES: dict[str, tuple[str, list[str], str]] = {
     "forecast": ("bench.forecast.backtest", [], "Death forecast backtest"),
     "moderation-quality": ("bench.moderation.quality", [], "Spam classifier quality (5-fold CV)"),
     "moderation-latency": ("bench.moderation.latency", [], "Moderation latency per message"),
+    "moderation-rules": ("bench.moderation.rules", [], "Default moderation rules on simulated communities"),
 }
 
 
