@@ -203,6 +203,7 @@ def test_the_pages_in_chinese_show_no_english_analytics_sentence(
     overview = zh["overview"]
     assert "死群：已" in overview and "没有成员发言" in overview
     assert "no member message for" not in overview and "What to do" not in overview
+    assert "建议操作：" in overview and "</span>；<span" in overview  # Chinese punctuation too
     inbox = "".join(page for name, page in zh.items() if name.startswith("alerts"))
     for message in {a.message for s in demo.summaries for a in s.alerts}:
         assert str(escape(message)) not in inbox

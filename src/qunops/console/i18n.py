@@ -47,6 +47,8 @@ ZH: dict[str, str] = {
     "Today's briefing": "今日简报",
     "Nothing needs attention today.": "今天没有需要处理的事项。",
     "What to do": "建议操作",
+    "What to do:": "建议操作：",
+    "separator|; ": "；",
     "Groups": "群",
     "Group": "群",
     "Platform": "平台",
