@@ -45,25 +45,22 @@ class Step:
     duration: timedelta | None = None  # for mutes
 
     def describe(self) -> Text:
-        if self.kind == PenaltyKind.MUTE and self.duration is not None:
-            days = self.duration / timedelta(days=1)
-            if days == 1:
-                return Text("mute for {days:g} day", days=days)
-            return Text("mute for {days:g} days", days=days)
-        if self.kind == PenaltyKind.REMOVAL:
-            return Text("removal from all groups and blacklist")
-        return Text("warning")
+        return self._words(first_capital=False)
 
     def heading(self) -> Text:
         """`describe()` as the first words of a sentence."""
+        return self._words(first_capital=True)
+
+    def _words(self, first_capital: bool) -> Text:
+        values: dict[str, float] = {}
         if self.kind == PenaltyKind.MUTE and self.duration is not None:
-            days = self.duration / timedelta(days=1)
-            if days == 1:
-                return Text("Mute for {days:g} day", days=days)
-            return Text("Mute for {days:g} days", days=days)
-        if self.kind == PenaltyKind.REMOVAL:
-            return Text("Removal from all groups and blacklist")
-        return Text("Warning")
+            days = values["days"] = self.duration / timedelta(days=1)
+            template = "mute for {days:g} day" if days == 1 else "mute for {days:g} days"
+        elif self.kind == PenaltyKind.REMOVAL:
+            template = "removal from all groups and blacklist"
+        else:
+            template = "warning"
+        return Text(template[:1].upper() + template[1:] if first_capital else template, **values)
 
 
 DEFAULT_STEPS: tuple[Step, ...] = (
