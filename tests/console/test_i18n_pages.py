@@ -41,6 +41,7 @@ TRANSLATED: dict[str, str] = {
     "encryption notice": "加密提示",
     "No such group in this workspace.": "本工作区没有这个群。",
     "All groups (workspace defaults)": "所有群（工作区默认）",
+    "write a few words about why the decision should change": "请写几句话，说明为什么应该改变这个决定",
 }
 # Importers' messages (also the CLI's), sentences naming what they skipped and the rules' own reasons for
 # flagging a message stay as written.
@@ -146,6 +147,10 @@ def pages(client: TestClient, ids: dict[str, object]) -> dict[str, str]:
     found["settings form"] = client.post("/settings/workspace", data=settings).text
     zone = {"csrf_token": token, "timezone": "Mars/Base"}
     found["timezone form"] = client.post("/settings/workspace", data=zone).text
+    # What a member appealing reads when the statement is empty (the link needs no login).
+    appeal = f"/appeal/{ids['token']}"
+    empty = {"statement": " ", "csrf_token": token_of(found[appeal])}
+    found["empty appeal"] = client.post(appeal, data=empty).text
     # The texts sent to members (an action's "text") are shown as they were sent: not checked here.
     actions = "/moderation/actions?state=all"
     found[actions] = re.sub(r'<div class="muted">.*?</div>', "", found[actions], flags=re.DOTALL)

@@ -63,7 +63,8 @@ def _link_base(request: Request) -> str:
 
 def _fail(exc: ModerationError | ActionError) -> HTTPException:
     # What the user did wrong, as one sentence; not-found stays 404 so other workspaces' ids reveal nothing.
-    return HTTPException(404 if isinstance(exc, NotFound) else 400, str(exc))
+    message = exc.message if isinstance(exc, ModerationError) else str(exc)
+    return HTTPException(404 if isinstance(exc, NotFound) else 400, message)
 
 
 def _zone(connection: Connection, workspace_id: int) -> str:
@@ -654,15 +655,16 @@ def appeal_submit(
     with engine_of(request).begin() as connection:
         context = _public_appeal(connection, request, token)
         if not csrf_ok(request, csrf_token):
-            error = Text("The form expired; please reload the page and try again.")
+            error: str = Text("The form expired; please reload the page and try again.")
             return page(
                 request, "moderation/appeal.html", {**context, "error": error, "statement": statement}, 400
             )
         try:
             service.file_appeal(connection, token, statement, utcnow())
         except ModerationError as exc:
+            error = exc.message
             return page(
-                request, "moderation/appeal.html", {**context, "error": str(exc), "statement": statement}, 400
+                request, "moderation/appeal.html", {**context, "error": error, "statement": statement}, 400
             )
         context = _public_appeal(connection, request, token)
     return page(
@@ -826,6 +828,28 @@ i18n.ZH.update(
         "a moderator already judged this exact text as spam": "管理员判定过一模一样的内容是广告",
         "a moderator already judged this exact text as not spam": "管理员判定过一模一样的内容不是广告",
         "the spam classifier gives {share:.0%}": "广告分类器判定概率 {share:.0%}",
+        # What moderation refuses, and why (`ModerationError` messages).
+        "unknown rule setting {name!r} (known: {known})": "没有这项规则设置：{name!r}（可用：{known}）",
+        "detectors: a mapping of {names} to true/false": "detectors：应为 {names} 到 true/false 的对应",
+        "{name}: a list of texts": "{name}：应为一组文字",
+        "{name}: a number from {low} to {high}": "{name}：应为 {low} 到 {high} 之间的数",
+        "{name}: {number} is outside {low} to {high}": "{name}：{number} 不在 {low} 到 {high} 之间",
+        "the rules text is longer than 10,000 characters": "群规文本超过 10,000 个字",
+        "none of these flagged messages is free to become evidence of a new case": (
+            "这些被标记的消息都已是其他案件的证据，无法再立案"
+        ),
+        "give a reason: it is kept with the decision and shown in the audit log": (
+            "请填写理由：它会随决定保存，并显示在审计日志中"
+        ),
+        "the reason is longer than {limit} characters": "理由超过 {limit} 个字",
+        "case {case} was overturned: there is nothing to penalise": "案件 {case} 已被推翻，无需处罚",
+        "this appeal link is not valid": "这个申诉链接无效",
+        "write a few words about why the decision should change": "请写几句话，说明为什么应该改变这个决定",
+        "the statement is longer than {limit} characters": "陈述超过 {limit} 个字",
+        "this appeal has already been decided": "这项申诉已经有了结果",
+        "your appeal has already been received; the moderators will decide on it": (
+            "你的申诉已收到，管理员会尽快处理"
+        ),
         "the spam classifier gives {share:.0%} (strongest: {features})": (
             "广告分类器判定概率 {share:.0%}（最明显的特征：{features}）"
         ),

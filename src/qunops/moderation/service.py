@@ -100,6 +100,13 @@ def upheld_review(reason: str) -> Text:
 class ModerationError(Exception):
     """A request moderation cannot carry out; the message says what and why, for the user who asked."""
 
+    @property
+    def message(self) -> str:
+        """The message as written: a `Text` where it is the code's own sentence, which the console shows
+        in its language (`str(error)` would be the English only)."""
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, str) else str(self)
+
 
 class NotFound(ModerationError):
     """No such case, appeal or member in this workspace (or a wrong appeal link)."""
@@ -155,18 +162,26 @@ class RuleSettings:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ModerationError(f"unknown rule setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+            raise ModerationError(
+                Text(
+                    "unknown rule setting {name!r} (known: {known})",
+                    name=unknown[0],
+                    known=", ".join(sorted(known)),
+                )
+            )
         values: dict[str, Any] = {}
         if "detectors" in data:
             given = data["detectors"]
             if not isinstance(given, Mapping) or any(k not in DETECTORS for k in given):
-                raise ModerationError(f"detectors: a mapping of {', '.join(DETECTORS)} to true/false")
+                raise ModerationError(
+                    Text("detectors: a mapping of {names} to true/false", names=", ".join(DETECTORS))
+                )
             values["detectors"] = {**start.detectors, **{k: bool(v) for k, v in given.items()}}
         for name in ("blocked_keywords", "allowed_domains"):
             if name in data:
                 items = data[name]
                 if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-                    raise ModerationError(f"{name}: a list of texts")
+                    raise ModerationError(Text("{name}: a list of texts", name=name))
                 extra = [i.strip() for i in items if i.strip()]
                 values[name] = tuple(dict.fromkeys([*getattr(start, name), *extra]))
         for name, kind, low, high in (
@@ -179,9 +194,19 @@ class RuleSettings:
                 try:
                     number = kind(data[name])
                 except (TypeError, ValueError):
-                    raise ModerationError(f"{name}: a number from {low} to {high}") from None
+                    raise ModerationError(
+                        Text("{name}: a number from {low} to {high}", name=name, low=low, high=high)
+                    ) from None
                 if not low <= number <= high:
-                    raise ModerationError(f"{name}: {number} is outside {low} to {high}")
+                    raise ModerationError(
+                        Text(
+                            "{name}: {number} is outside {low} to {high}",
+                            name=name,
+                            number=number,
+                            low=low,
+                            high=high,
+                        )
+                    )
                 values[name] = number
         for name in ("auto_penalty", "private_warnings"):
             if name in data:
@@ -230,7 +255,7 @@ def update_rules(
         raise NotFound(f"no group {group_id} in this workspace")
     text = rules_text.strip()
     if len(text) > 10_000:
-        raise ModerationError("the rules text is longer than 10,000 characters")
+        raise ModerationError(Text("the rules text is longer than 10,000 characters"))
     rows = store.rules_rows(connection, workspace_id)
     if group_id is None:
         parsed = RuleSettings.from_json(settings)  # validates
@@ -814,7 +839,7 @@ def open_case(
     )
     attached = store.attach_flags(connection, workspace_id, case_id, flag_ids)
     if flag_ids and not attached:
-        raise ModerationError("none of these flagged messages is free to become evidence of a new case")
+        raise ModerationError(Text("none of these flagged messages is free to become evidence of a new case"))
     summary = _summarise(connection, case_id)
     audit(
         connection,
@@ -922,9 +947,9 @@ def _learn(
 def _reason(reason: str) -> str:
     text = reason.strip()
     if not text:
-        raise ModerationError("give a reason: it is kept with the decision and shown in the audit log")
+        raise ModerationError(Text("give a reason: it is kept with the decision and shown in the audit log"))
     if len(text) > MAX_REASON:
-        raise ModerationError(f"the reason is longer than {MAX_REASON} characters")
+        raise ModerationError(Text("the reason is longer than {limit} characters", limit=MAX_REASON))
     return text
 
 
@@ -961,7 +986,7 @@ def apply_penalty(
     if case is None:
         raise NotFound(f"no case {case_id} in this workspace")
     if case.state == "overturned":
-        raise ModerationError(f"case {case_id} was overturned: there is nothing to penalise")
+        raise ModerationError(Text("case {case} was overturned: there is nothing to penalise", case=case_id))
     rules = rules_for(connection, workspace_id, case.group_id)
     deliver_privately = rules.settings.private_warnings if private is None else private
     history = store.penalty_history(connection, workspace_id, case.member_id)
@@ -1137,16 +1162,16 @@ def file_appeal(connection: Connection, token: str, statement: str, now: datetim
     """The member's statement, through the secret link of their case."""
     appeal = store.appeal_by_token(connection, token) if token else None
     if appeal is None:
-        raise NotFound("this appeal link is not valid")
+        raise NotFound(Text("this appeal link is not valid"))
     text = statement.strip()
     if not text:
-        raise ModerationError("write a few words about why the decision should change")
+        raise ModerationError(Text("write a few words about why the decision should change"))
     if len(text) > MAX_STATEMENT:
-        raise ModerationError(f"the statement is longer than {MAX_STATEMENT} characters")
+        raise ModerationError(Text("the statement is longer than {limit} characters", limit=MAX_STATEMENT))
     if appeal.state in ("upheld", "rejected"):
-        raise ModerationError("this appeal has already been decided")
+        raise ModerationError(Text("this appeal has already been decided"))
     if appeal.state == "filed":
-        raise ModerationError("your appeal has already been received; the moderators will decide on it")
+        raise ModerationError(Text("your appeal has already been received; the moderators will decide on it"))
     store.file_appeal_row(connection, appeal.id, text, now)
     audit(
         connection,
