@@ -205,3 +205,33 @@ def test_rollups_computed_while_waiting_for_the_parse_process_equal_a_fill_after
     assert sum(steps) > 45 and max(steps) <= 45  # several steps, each within its bound
     assert _tables(here) == _tables(there)
     assert not _children()
+
+
+def test_a_file_that_fails_after_rollups_were_computed_inside_its_import_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, two_stores: Any, tmp_path: Path
+) -> None:
+    """Rollups computed while waiting are part of the file's transaction: a parse error further down the
+    file takes them back with its events, and the database is as it was."""
+    days = [
+        WHATSAPP.replace("12/03", f"{d:02d}/03").replace("13/03", f"{d + 1:02d}/03") for d in range(1, 25)
+    ]
+    broken = tmp_path / "WhatsApp Chat with Broken Days.txt"
+    broken.write_text("".join(days) + "31/02/2024, 10:00 - Bob: the last line\n", encoding="utf-8")
+    steps: list[int] = []
+
+    def step(connection: Any, least: int, most: int) -> int:
+        steps.append(fill_within(connection, least, most))
+        return steps[-1]
+
+    _, there = two_stores
+    before = _tables(there)
+    monkeypatch.setattr(ingestion.queue, "Queue", _SlowChildQueue)
+    monkeypatch.setattr(ingestion, "fill_within", step)
+    monkeypatch.setattr(ingestion, "FILL_STEP_LEAST", 1)
+    monkeypatch.setattr(ingestion, "FILL_STEP_MOST", 45)
+    report = _import(monkeypatch, True, there, [broken], batch_size=30)
+    error = report.files[0].error
+    assert error is not None and "bad date or time" in error
+    assert sum(steps) > 45  # rollups were computed inside the transaction before the error
+    assert _tables(there) == before
+    assert not _children()
