@@ -94,3 +94,13 @@ def test_the_english_of_alerts_recommendations_and_suggestions_is_what_it_always
         "designated expert, kol but silent since joining: re-engage them or designate someone active",
         "designated extra but silent since 2026-11-02: re-engage them or designate someone active",
     ]
+
+
+def test_a_text_stored_as_json_comes_back_the_same() -> None:
+    inner = Text("joined {hours:.1f} hours ago", hours=2.25)
+    outer = Text("a newcomer ({who}) posts {what} in their first messages", who=inner, what="link")
+    back = Text.from_json(json.loads(json.dumps(outer.as_json())))
+    assert back == outer and back is not None and back.template == outer.template
+    assert isinstance(back.values["who"], Text) and back.values["who"].values == {"hours": 2.25}
+    for damaged in (None, "text", {"template": "{x}"}, {"template": "{x}", "values": {}}, {"values": {}}):
+        assert Text.from_json(damaged) is None

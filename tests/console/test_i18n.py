@@ -222,3 +222,14 @@ def test_the_pages_in_english_show_the_analytics_sentences_as_before(
     inbox = "".join(page for name, page in en.items() if name.startswith("alerts"))
     assert all(str(escape(a.message)) in inbox for s in demo.summaries for a in s.alerts)
     assert "What to do" in en["overview"] and "死群" not in en["overview"]
+
+
+def test_every_reason_of_the_word_lists_has_a_chinese_entry() -> None:
+    """The rules' word lists give each entry a reason, shown when a message is flagged for it."""
+    import qunops.console.moderation_pages  # noqa: F401  (adds the moderation pages' entries)
+    from qunops.moderation.wordlists import CONTACT_PHRASES, DEFAULT_ENTRIES
+
+    reasons = {entry[3] if isinstance(entry, tuple) else entry.explanation for entry in DEFAULT_ENTRIES}
+    reasons |= {entry[3] if isinstance(entry, tuple) else entry.explanation for entry in CONTACT_PHRASES}
+    assert len(reasons) > 10
+    assert sorted(r for r in reasons if r not in ZH) == []

@@ -42,13 +42,12 @@ TRANSLATED: dict[str, str] = {
     "No such group in this workspace.": "本工作区没有这个群。",
     "All groups (workspace defaults)": "所有群（工作区默认）",
     "write a few words about why the decision should change": "请写几句话，说明为什么应该改变这个决定",
+    "asks members to add an outside contact": "引导成员加群外联系方式",  # a rule's own reason, stored
 }
-# Importers' messages (also the CLI's), sentences naming what they skipped and the rules' own reasons for
-# flagging a message stay as written.
+# Importers' messages (also the CLI's) and sentences naming what they skipped stay as written.
 KEPT = [
     "chat.txt:9: no message could be read",
     "notice outside a group",
-    "asks members to add an outside contact",
 ]
 
 

@@ -30,6 +30,24 @@ class Text(str):
         # Copies and pickles rebuild from the template, not from the formatted English.
         return (self.template,), self.values
 
+    def as_json(self) -> dict[str, Any]:
+        """Template and values, for storing beside the English (values: numbers, strings or texts)."""
+        values = {k: v.as_json() if isinstance(v, Text) else v for k, v in self.values.items()}
+        return {"template": self.template, "values": values}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Text | None:
+        """The text `as_json` stored; None for anything else (a row of an older version, damage)."""
+        try:
+            values = {
+                k: cls.from_json(v) if isinstance(v, dict) else v for k, v in dict(data["values"]).items()
+            }
+            if any(v is None for v in values.values()):
+                return None
+            return cls(str(data["template"]), **values)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+
     def translated(self, catalogue: Mapping[str, str]) -> str:
         """The text with the catalogue's template for it and its values translated the same way; the
         English when the catalogue has no template for it (a half translated sentence reads worse)."""

@@ -16,6 +16,7 @@ from typing import Protocol
 import ahocorasick
 
 from qunops.core.events import ContentType
+from qunops.core.texts import Text
 from qunops.moderation.findings import Finding, PolicyCategory, Severity
 from qunops.moderation.message import MemberStanding, Message, ModerationContext
 from qunops.moderation.normalize import normalize
@@ -116,7 +117,7 @@ class KeywordDetector:
             category=kw.category,
             severity=kw.severity,
             evidence=evidence,
-            explanation=f'contains "{evidence}": {kw.explanation}',
+            explanation=Text('contains "{evidence}": {why}', evidence=evidence, why=Text(kw.explanation)),
         )
 
 
@@ -152,7 +153,7 @@ class RegexDetector:
                         category=rule.category,
                         severity=rule.severity,
                         evidence=m.group(0),
-                        explanation=rule.explanation,
+                        explanation=Text(rule.explanation),
                         span=m.span() if rule.form == "raw" else None,
                     )
                 )
@@ -250,7 +251,7 @@ class ContactDetector:
         return out
 
     def _finding(self, kind: str, evidence: str, explanation: str, severity: Severity) -> Finding:
-        return Finding(f"contact:{kind}", PolicyCategory.SPAM_ADS, severity, evidence, explanation)
+        return Finding(f"contact:{kind}", PolicyCategory.SPAM_ADS, severity, evidence, Text(explanation))
 
 
 # --- links ----------------------------------------------------------------------------------------
@@ -355,7 +356,7 @@ class LinkDetector:
                 PolicyCategory.SPAM_ADS,
                 Severity.HIGH,
                 evidence,
-                f"a link to {host} written to slip past link filters",
+                Text("a link to {host} written to slip past link filters", host=host),
             )
         if any(inv in lowered for inv in _INVITES):
             return Finding(
@@ -363,7 +364,7 @@ class LinkDetector:
                 PolicyCategory.SPAM_ADS,
                 Severity.MEDIUM,
                 evidence,
-                f"an invitation to another group or channel ({host})",
+                Text("an invitation to another group or channel ({host})", host=host),
             )
         if host in _SHORTENERS:
             return Finding(
@@ -371,9 +372,11 @@ class LinkDetector:
                 PolicyCategory.SPAM_ADS,
                 Severity.MEDIUM,
                 evidence,
-                f"a shortened link ({host}) that hides where it leads",
+                Text("a shortened link ({host}) that hides where it leads", host=host),
             )
-        return Finding("link:url", PolicyCategory.SPAM_ADS, Severity.LOW, evidence, f"a link to {host}")
+        return Finding(
+            "link:url", PolicyCategory.SPAM_ADS, Severity.LOW, evidence, Text("a link to {host}", host=host)
+        )
 
 
 # --- bait content ---------------------------------------------------------------------------------
@@ -402,7 +405,7 @@ class BaitContentDetector:
             out.append(
                 self._f(
                     "contact_card",
-                    "shares a contact card (pulls members into private chats)",
+                    Text("shares a contact card (pulls members into private chats)"),
                     Severity.HIGH if bait else Severity.MEDIUM,
                     text,
                 )
@@ -412,18 +415,18 @@ class BaitContentDetector:
                 out.append(
                     self._f(
                         "mini_program",
-                        f'a mini-program offered with "{bait.group(0)}"',
+                        Text('a mini-program offered with "{bait}"', bait=bait.group(0)),
                         Severity.MEDIUM,
                         bait.group(0),
                     )
                 )
             else:
-                out.append(self._f("mini_program", "shares a mini-program", Severity.LOW, text))
+                out.append(self._f("mini_program", Text("shares a mini-program"), Severity.LOW, text))
         elif ct == ContentType.RED_PACKET and bait and bait.group(0) != "红包":
             out.append(
                 self._f(
                     "red_packet",
-                    f'a red packet used as bait ("{bait.group(0)}")',
+                    Text('a red packet used as bait ("{bait}")', bait=bait.group(0)),
                     Severity.MEDIUM,
                     bait.group(0),
                 )
@@ -434,7 +437,9 @@ class BaitContentDetector:
             severity = Severity.MEDIUM if (qr_flag or bait) else Severity.LOW
             evidence = qr_text.group(0) if qr_text else "QR code image"
             out.append(
-                self._f("qr_code", "a QR code to scan (leads members out of the group)", severity, evidence)
+                self._f(
+                    "qr_code", Text("a QR code to scan (leads members out of the group)"), severity, evidence
+                )
             )
         return out
 
@@ -467,7 +472,12 @@ class FloodDetector:
                     PolicyCategory.SPAM_ADS,
                     Severity.MEDIUM,
                     f"{len(recent)} messages",
-                    f"{len(recent)} messages in {seconds} seconds (limit {self.limit})",
+                    Text(
+                        "{count} messages in {seconds} seconds (limit {limit})",
+                        count=len(recent),
+                        seconds=seconds,
+                        limit=self.limit,
+                    ),
                 )
             )
         same = [s for s in recent if s.fingerprint == message.fingerprint]
@@ -478,7 +488,11 @@ class FloodDetector:
                     PolicyCategory.SPAM_ADS,
                     Severity.MEDIUM,
                     message.norm.text[:80],
-                    f"the same text {len(same)} times in {int(self.window.total_seconds())} seconds",
+                    Text(
+                        "the same text {count} times in {seconds} seconds",
+                        count=len(same),
+                        seconds=int(self.window.total_seconds()),
+                    ),
                 )
             )
         return out
@@ -538,11 +552,11 @@ class CrossGroupDuplicateDetector:
         if len(groups) < self.min_groups and len(members) < self.min_members:
             return []
         if self.links.detect(message, context) or self.contacts.detect(message, context):
-            severity, carrying = Severity.HIGH, "with a link or contact"
+            severity, carrying = Severity.HIGH, Text("with a link or contact")
         elif any(is_newcomer(context.standing, message.ts)):
-            severity, carrying = Severity.HIGH, "from a newcomer"
+            severity, carrying = Severity.HIGH, Text("from a newcomer")
         else:
-            severity, carrying = Severity.MEDIUM, "with no link or contact, from an established member,"
+            severity, carrying = Severity.MEDIUM, Text("with no link or contact, from an established member,")
         minutes = int(self.window.total_seconds() // 60)
         out: list[Finding] = []
         if len(groups) >= self.min_groups:
@@ -552,7 +566,12 @@ class CrossGroupDuplicateDetector:
                     PolicyCategory.SPAM_ADS,
                     severity,
                     message.norm.text[:80],
-                    f"the same text {carrying} was posted in {len(groups)} groups within {minutes} minutes",
+                    Text(
+                        "the same text {carrying} was posted in {groups} groups within {minutes} minutes",
+                        carrying=carrying,
+                        groups=len(groups),
+                        minutes=minutes,
+                    ),
                 )
             )
         if len(members) >= self.min_members:
@@ -562,8 +581,13 @@ class CrossGroupDuplicateDetector:
                     PolicyCategory.SPAM_ADS,
                     severity,
                     message.norm.text[:80],
-                    f"{len(members)} different accounts posted the same text {carrying} within {minutes} "
-                    "minutes (coordinated accounts)",
+                    Text(
+                        "{accounts} different accounts posted the same text {carrying} within {minutes} "
+                        "minutes (coordinated accounts)",
+                        accounts=len(members),
+                        carrying=carrying,
+                        minutes=minutes,
+                    ),
                 )
             )
         return out
@@ -608,20 +632,21 @@ class NewcomerDetector:
             )
         if not carried:
             return []
-        who = []
+        who: list[Text] = []
         if fresh and st.joined_at is not None:
             hours = (message.ts - st.joined_at).total_seconds() / 3600
-            who.append(f"joined {hours:.1f} hours ago")
+            who.append(Text("joined {hours:.1f} hours ago", hours=hours))
         if early:
-            who.append(f"has sent {st.messages_before} messages before")
+            who.append(Text("has sent {count} messages before", count=st.messages_before))
         what = ", ".join(sorted({f.rule.split(":")[0] for f in carried}))
+        newcomer = Text("{first}; {second}", first=who[0], second=who[1]) if len(who) == 2 else who[0]
         return [
             Finding(
                 "newcomer:first_messages",
                 PolicyCategory.SPAM_ADS,
                 Severity.HIGH,
                 carried[0].evidence,
-                f"a newcomer ({'; '.join(who)}) posts {what} in their first messages",
+                Text("a newcomer ({who}) posts {what} in their first messages", who=newcomer, what=what),
             )
         ]
 
@@ -645,7 +670,11 @@ class MentionSpamDetector:
                     PolicyCategory.SPAM_ADS,
                     Severity.MEDIUM,
                     f"{message.mentions} mentions",
-                    f"mentions {message.mentions} members at once (limit {self.limit})",
+                    Text(
+                        "mentions {count} members at once (limit {limit})",
+                        count=message.mentions,
+                        limit=self.limit,
+                    ),
                 )
             )
         if message.mentions_all:
@@ -655,7 +684,7 @@ class MentionSpamDetector:
                     PolicyCategory.SPAM_ADS,
                     Severity.MEDIUM,
                     "@all",
-                    "mentions everyone without being an admin",
+                    Text("mentions everyone without being an admin"),
                 )
             )
         return out

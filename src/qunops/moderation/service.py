@@ -807,7 +807,13 @@ def _store_flags(
                 "ts_us": item.ts_us,
                 "score": data["score"],
                 "categories": data["categories"],
-                "findings": data["findings"],
+                "findings": [
+                    # with the explanation's template and values, so a page can show it in its language
+                    {**found, "text": finding.explanation.as_json()}
+                    if isinstance(finding.explanation, Text)
+                    else found
+                    for found, finding in zip(data["findings"], item.verdict.findings, strict=True)
+                ],
                 "spam_probability": data["spam_probability"],
                 "features": data["features"],
                 "reasons": data["reasons"],

@@ -376,23 +376,39 @@ def case_evidence(connection: Connection, case_id: int) -> list[Evidence]:
         .where(moderation_flags.c.case_id == case_id)
         .order_by(moderation_flags.c.ts_us, moderation_flags.c.id)
     ).mappings()
-    return [
-        Evidence(
-            flag_id=r["id"],
-            event_id=r["event_id"],
-            group_id=r["group_id"],
-            group_name=r["name"],
-            ts_us=r["ts_us"],
-            text=r["text"],
-            score=float(r["score"]),
-            categories=list(r["categories"] or []),
-            findings=list(r["findings"] or []),
-            spam_probability=r["spam_probability"],
-            features=list(r["features"] or []),
-            reasons=stored_reasons(r["reasons"] or [], r["spam_probability"], r["features"] or []),
+    evidence = []
+    for r in rows:
+        findings = [_stored_finding(f) for f in r["findings"] or []]
+        explained = [f["explanation"] for f in findings if isinstance(f.get("explanation"), Text)]
+        evidence.append(
+            Evidence(
+                flag_id=r["id"],
+                event_id=r["event_id"],
+                group_id=r["group_id"],
+                group_name=r["name"],
+                ts_us=r["ts_us"],
+                text=r["text"],
+                score=float(r["score"]),
+                categories=list(r["categories"] or []),
+                findings=findings,
+                spam_probability=r["spam_probability"],
+                features=list(r["features"] or []),
+                reasons=stored_reasons(
+                    r["reasons"] or [], r["spam_probability"], r["features"] or [], explained
+                ),
+            )
         )
-        for r in rows
-    ]
+    return evidence
+
+
+def _stored_finding(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding with its explanation read back as the `Text` it was, from the template and values
+    kept beside it (which the finding then no longer carries: what pages and the API get is unchanged)."""
+    finding = {k: v for k, v in stored.items() if k != "text"}
+    written = Text.from_json(stored["text"]) if "text" in stored else None
+    if written is not None and isinstance(finding.get("explanation"), str):
+        finding["explanation"] = recognised(finding["explanation"], [written])
+    return finding
 
 
 def set_review(

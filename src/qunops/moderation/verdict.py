@@ -149,11 +149,14 @@ def _classifier_reason(probability: float, features: Sequence[Sequence[Any]]) ->
 
 
 def stored_reasons(
-    reasons: Sequence[str], probability: float | None, features: Sequence[Sequence[Any]]
+    reasons: Sequence[str],
+    probability: float | None,
+    features: Sequence[Sequence[Any]],
+    explained: Sequence[Text] = (),
 ) -> list[str]:
-    """A stored verdict's reasons, those the verdict gave itself read back as the `Text` they were (the
-    rules' own reasons stay as stored)."""
-    candidates = [_override_reason(True), _override_reason(False)]
+    """A stored verdict's reasons read back as the `Text` they were: those the verdict gave itself, and
+    the rules' own (`explained`: their findings' explanations, as stored with the findings)."""
+    candidates = [*explained, _override_reason(True), _override_reason(False)]
     if probability is not None:
         candidates.append(_classifier_reason(probability, features))
     return [recognised(r, candidates) for r in reasons]
