@@ -229,20 +229,13 @@ def _standings(base: int, policy: LadderPolicy) -> tuple[Text, ...]:
 def _explanation(chosen: Step, standing: Text, skipped: int, notes: Sequence[str]) -> Text:
     if skipped <= 0 or not notes:
         return Text("{penalty}: {standing}.", penalty=chosen.heading(), standing=standing)
-    if skipped == 1:
-        return Text(
-            "{penalty}: {standing}; {skipped} step skipped for {reasons}.",
-            penalty=chosen.heading(),
-            standing=standing,
-            skipped=skipped,
-            reasons=listing(notes),
-        )
+    template = (
+        "{penalty}: {standing}; {skipped} step skipped for {reasons}."
+        if skipped == 1
+        else "{penalty}: {standing}; {skipped} steps skipped for {reasons}."
+    )
     return Text(
-        "{penalty}: {standing}; {skipped} steps skipped for {reasons}.",
-        penalty=chosen.heading(),
-        standing=standing,
-        skipped=skipped,
-        reasons=listing(notes),
+        template, penalty=chosen.heading(), standing=standing, skipped=skipped, reasons=listing(notes)
     )
 
 
