@@ -16,7 +16,7 @@ from typing import Protocol
 import ahocorasick
 
 from qunops.core.events import ContentType
-from qunops.core.texts import Text
+from qunops.core.texts import Text, listing
 from qunops.moderation.findings import Finding, PolicyCategory, Severity
 from qunops.moderation.message import MemberStanding, Message, ModerationContext
 from qunops.moderation.normalize import normalize
@@ -638,7 +638,7 @@ class NewcomerDetector:
             who.append(Text("joined {hours:.1f} hours ago", hours=hours))
         if early:
             who.append(Text("has sent {count} messages before", count=st.messages_before))
-        what = ", ".join(sorted({f.rule.split(":")[0] for f in carried}))
+        what = listing([Text(family) for family in sorted({f.rule.split(":")[0] for f in carried})])
         newcomer = Text("{first}; {second}", first=who[0], second=who[1]) if len(who) == 2 else who[0]
         return [
             Finding(
