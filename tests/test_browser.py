@@ -252,6 +252,19 @@ def test_another_workspace_never_shows(base: str, page: Any) -> None:
     assert "404" in page.locator("h1").inner_text()
 
 
+def test_the_demo_review_queue_holds_the_planted_ads(base: str, page: Any) -> None:
+    """The demo's history went through moderation: its queue shows cases, each with its evidence."""
+    log_in(page, base, DEMO_USER)
+    page.goto(f"{base}/moderation")
+    cases = page.locator("a[href^='/moderation/cases/']")
+    assert cases.count() > 0
+    cases.first.click()
+    evidence = page.locator("article.evidence")
+    evidence.first.wait_for()
+    assert evidence.first.locator("blockquote").inner_text().strip()  # the flagged message
+    assert evidence.first.locator("li").count() > 0  # and why it was flagged
+
+
 def test_switching_to_chinese_shows_chinese_labels(base: str, page: Any) -> None:
     log_in(page, base, DEMO_USER)
     page.click("#lang-zh")

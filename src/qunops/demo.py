@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from qunops.actions import Actor
 from qunops.core.registry import WorkspaceRole
 from qunops.ingestion import import_events
+from qunops.moderation import service
 from qunops.simulate import Community, SimulationConfig, simulate
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
@@ -21,8 +23,24 @@ DEMO_PASSWORD = "qunops-demo"
 DEMO_VIEWER = "viewer"
 
 
-def build_demo(path: Path, seed: int, timezone: str, config: SimulationConfig | None = None) -> Engine:
-    """Make `path` anew and fill it with a simulated workspace; returns an engine on it."""
+# The demo's rules: the simulated members share their community's own site, which an operator would allow.
+DEMO_RULES = (
+    "群规：禁止广告、引流和拉人；友善交流，不刷屏。\nNo ads, no recruiting into other groups; be kind."
+)
+DEMO_RULE_SETTINGS = {"allowed_domains": ["example.com"]}
+
+
+def build_demo(
+    path: Path,
+    seed: int,
+    timezone: str,
+    config: SimulationConfig | None = None,
+    moderated: bool = True,
+) -> Engine:
+    """Make `path` anew and fill it with a simulated workspace; returns an engine on it.
+
+    `moderated`: the history also goes through moderation with the demo's rules, so the review queue
+    holds the planted ads as cases (about as long again as the rest of the build)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -41,6 +59,13 @@ def build_demo(path: Path, seed: int, timezone: str, config: SimulationConfig | 
         viewer = accounts.create_user(connection, DEMO_VIEWER, DEMO_PASSWORD)
         accounts.grant(connection, workspace_id, viewer, WorkspaceRole.VIEWER)
     store_community(engine, workspace_id, community)
+    if moderated:
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            service.update_rules(
+                connection, workspace_id, None, DEMO_RULES, DEMO_RULE_SETTINGS, Actor.system("demo"), now
+            )
+        service.moderate_new_events(engine, workspace_id, now)
     return engine
 
 

@@ -41,7 +41,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     path: Path = tmp_path_factory.mktemp("sim") / "sim.db"
-    engine = build_demo(path, CONFIG.seed, CONFIG.timezone, CONFIG)
+    engine = build_demo(path, CONFIG.seed, CONFIG.timezone, CONFIG, moderated=False)
     with engine.connect() as connection:
         external = dict(connection.execute(select(members.c.id, members.c.external_id)).all())
         group_ids = {e: i for i, e in connection.execute(select(groups.c.id, groups.c.external_id))}
