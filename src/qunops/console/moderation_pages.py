@@ -874,8 +874,7 @@ i18n.ZH.update(
         "mentions {count} members at once (limit {limit})": "一次 @ 了 {count} 人（上限 {limit}）",
         "mentions everyone without being an admin": "不是管理员却 @ 了所有人",
         "with a link or contact": "且带链接或联系方式",
-        "from a newcomer": "且出自新人",
-        "with no link or contact, from an established member,": "（出自老成员，不带链接或联系方式）",
+        "with no link or contact": "（不带链接或联系方式）",
         "the same text {carrying} was posted in {groups} groups within {minutes} minutes": (
             "{minutes} 分钟内同一段话{carrying}出现在 {groups} 个群"
         ),

@@ -517,12 +517,13 @@ class CrossGroupDuplicateDetector:
     Several groups with one text is repeated selling; several members with one text is coordination
     (multi-account abuse), reported separately so the ladder can treat it as aggravating.
 
-    Groups echo, too: greetings on a holiday, "thanks for sharing" after a talk, a chain of sign-ups, a
-    phrase the group likes to repeat. A repeated text is HIGH, as campaigns are, when it carries a link or
-    a contact solicitation (as the workspace's link and contact rules see them, allowed domains included)
-    or comes from a newcomer (`is_newcomer`: campaign accounts are fresh). From an established member
-    with neither it is MEDIUM: evidence that adds to other signs (a classifier that finds it spammy, a
-    keyword), never a flag on its own.
+    Groups echo, too: greetings on a holiday, "thanks for sharing" after a talk, "thanks for the invite"
+    from a few members who joined together, a chain of sign-ups, a phrase the group likes to repeat. A
+    repeated text is HIGH, as campaigns are, when it carries a link or a contact solicitation (as the
+    workspace's link and contact rules see them, allowed domains included): that is what a campaign is
+    for. Without either it is MEDIUM: evidence that adds to other signs (a classifier that finds it
+    spammy, a keyword), never a flag on its own. (Who posts it does not decide: the fresh accounts of a
+    campaign and members who just joined look alike.)
     """
 
     name = "duplicate"
@@ -553,10 +554,8 @@ class CrossGroupDuplicateDetector:
             return []
         if self.links.detect(message, context) or self.contacts.detect(message, context):
             severity, carrying = Severity.HIGH, Text("with a link or contact")
-        elif any(is_newcomer(context.standing, message.ts)):
-            severity, carrying = Severity.HIGH, Text("from a newcomer")
         else:
-            severity, carrying = Severity.MEDIUM, Text("with no link or contact, from an established member,")
+            severity, carrying = Severity.MEDIUM, Text("with no link or contact")
         minutes = int(self.window.total_seconds() // 60)
         out: list[Finding] = []
         if len(groups) >= self.min_groups:

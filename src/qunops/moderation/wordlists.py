@@ -344,6 +344,8 @@ CONTACT_PHRASES: list[Entry] = [
             "小窗",
             "找我拿",
             "详情私",
+            "详情咨询",
+            "咨询我",
             "主页联系",
             "dm me",
             "pm me",
