@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 import ahocorasick
@@ -18,7 +18,7 @@ import ahocorasick
 from qunops.core.events import ContentType
 from qunops.core.texts import Text, listing
 from qunops.moderation.findings import Finding, PolicyCategory, Severity
-from qunops.moderation.message import MemberStanding, Message, ModerationContext
+from qunops.moderation.message import Message, ModerationContext
 from qunops.moderation.normalize import normalize
 from qunops.moderation.wordlists import CONTACT_PHRASES, DEFAULT_ENTRIES, Entry
 
@@ -35,7 +35,6 @@ __all__ = [
     "RegexDetector",
     "RegexRule",
     "default_detectors",
-    "is_newcomer",
 ]
 
 
@@ -498,19 +497,6 @@ class FloodDetector:
         return out
 
 
-def is_newcomer(
-    standing: MemberStanding,
-    ts: datetime,
-    recent: timedelta = timedelta(days=1),
-    first_messages: int = 3,
-) -> tuple[bool, bool]:
-    """Whether the sender joined within `recent`, and whether they sent fewer than `first_messages`
-    messages before this one; both False where the standing does not tell."""
-    fresh = standing.joined_at is not None and ts - standing.joined_at <= recent
-    early = standing.messages_before is not None and standing.messages_before < first_messages
-    return fresh, early
-
-
 class CrossGroupDuplicateDetector:
     """The same text (after normalisation) posted in several groups, or by several accounts, recently.
 
@@ -617,7 +603,8 @@ class NewcomerDetector:
         st = context.standing
         if st.privileged:
             return []
-        fresh, early = is_newcomer(st, message.ts, self.recent, self.first_messages)
+        fresh = st.joined_at is not None and message.ts - st.joined_at <= self.recent
+        early = st.messages_before is not None and st.messages_before < self.first_messages
         if not (fresh or early):
             return []
         carried = [
