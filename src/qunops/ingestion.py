@@ -30,8 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from qunops.core.events import Event
 from qunops.core.keys import KeyMaker
 from qunops.core.parallel import python_child
+from qunops.core.texts import Text
 from qunops.core.time import from_us
-from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, located
 from qunops.importers.detect import detect, expand_paths
 from qunops.importers.registry import by_name
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
@@ -59,6 +60,10 @@ class _DryRun(Exception):
 
 class _ParseProcessError(Exception):
     """The process parsing a file died or failed for a reason other than the file's content."""
+
+    def __init__(self, problem: Text) -> None:
+        super().__init__(problem)
+        self.problem = problem
 
 
 @dataclass(slots=True)
@@ -124,7 +129,7 @@ def import_paths(
         try:
             sources.extend(expand_paths([path]))
         except ImportFormatError as exc:
-            report.files.append(FileReport(name=str(path), error=str(exc)))
+            report.files.append(FileReport(name=str(path), error=exc.message))
     for source in sources:
         report.files.append(
             _import_file(
@@ -189,16 +194,17 @@ def _import_file(
     except _DryRun:
         total.add(summary)
     except ImportFormatError as exc:
-        report.error = str(exc)
+        report.error = exc.message
         return report
     except OSError as exc:
-        report.error = f"{source.name}: cannot read ({exc.strerror or exc})"
+        report.error = located(source.name, Text("cannot read ({detail})", detail=exc.strerror or str(exc)))
         return report
     except SQLAlchemyError as exc:
-        report.error = f"{source.name}: the database refused the data ({type(exc).__name__})"
+        refused = Text("the database refused the data ({error})", error=type(exc).__name__)
+        report.error = located(source.name, refused)
         return report
     except _ParseProcessError as exc:
-        report.error = f"{source.name}: {exc}"
+        report.error = located(source.name, exc.problem)
         return report
     report.events_new = summary.events_new
     report.events_existing = summary.events_existing
@@ -310,11 +316,13 @@ class _ParseProcess:
             elif what == "os":
                 raise OSError(*value)
             elif what == "ended":
-                raise _ParseProcessError(f"the parse process ended unexpectedly (exit code {value})")
+                raise _ParseProcessError(
+                    Text("the parse process ended unexpectedly (exit code {code})", code=value)
+                )
             else:
                 log.error("the parse process failed:\n%s", value)
                 last = value.strip().splitlines()[-1] if value.strip() else "no details"
-                raise _ParseProcessError(f"the parse process failed ({last})")
+                raise _ParseProcessError(Text("the parse process failed ({detail})", detail=last))
 
     def _read(self) -> None:
         """The reader thread: the child's messages into the queue, as they were sent (a 5,000-message

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from qunops.console import import_pages
 from qunops.console.i18n import ZH
@@ -241,6 +242,34 @@ def test_uploading_an_export_imports_it_in_the_background(console: Console, clie
     assert "tea.txt" in page.text and "Errors" in page.text and "qunops-upload-" not in page.text
     assert not list(Path(tempfile.gettempdir()).glob("qunops-upload-*"))
     assert "tea" in [g["name"] for g in client.get("/api/groups").json()]  # named after the file
+
+
+def test_why_a_file_did_not_import_is_said_in_the_page_language(console: Console, client_as: Client) -> None:
+    """The errors are the importers' own (`file:line: what is wrong`, as the CLI says them); the job page
+    says them in Chinese when the console is in Chinese, with the file's own details kept as they are."""
+    client, token = client_as("operator")
+    truncated = b'{"name": "Tea", "type": "private_group", "id": 7, "messages": [\n{"id": 1, "type": "mes'
+    response = client.post(
+        "/import",
+        data={"csrf_token": token},
+        files=[
+            ("files", ("cut.json", truncated, "application/json")),
+            ("files", ("other.csv", b"a,b,c\n1,2,3\n", "text/csv")),
+        ],
+        follow_redirects=False,
+    )
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    job = _wait_for_job(client, job_id)
+    errors = {f["name"]: f["error"] for f in job["report"]["files"]}
+    assert errors["cut.json"] == "cut.json:2: broken JSON (parse error: premature EOF)", errors
+    assert errors["other.csv"].startswith("other.csv: not a known export format (tried: "), errors
+    english = client.get(f"/import/jobs/{job_id}").text
+    assert str(escape(errors["cut.json"])) in english and str(escape(errors["other.csv"])) in english
+    client.get("/language?set=zh&next=/", follow_redirects=False)
+    chinese = client.get(f"/import/jobs/{job_id}").text
+    assert "cut.json:2：JSON 已损坏（parse error: premature EOF）" in chinese
+    assert "other.csv：不是已知的聊天记录导出格式（已尝试：" in chinese
+    assert "broken JSON" not in chinese and "not a known export format" not in chinese
 
 
 def test_an_upload_without_files_or_too_large_is_refused_with_a_reason(

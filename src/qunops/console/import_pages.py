@@ -37,7 +37,7 @@ from qunops.console.state import (
 )
 from qunops.core.texts import Text, recognised
 from qunops.importers.base import FIXED_SKIP_REASONS
-from qunops.ingestion import import_paths
+from qunops.ingestion import ImportReport, import_paths
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -105,13 +105,15 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
 
 
 def _readable(job: ImportJob | None) -> ImportJob | None:
-    """The job with the skipped lines' reasons the importers give in fixed words recognised as `Text`, so
-    its page shows them in the operator's language (the stored report keeps them as written)."""
+    """The job with its files' errors and the skipped lines' reasons as the `Text` they were written as,
+    so that its page shows them in the operator's language (the stored report keeps the English as
+    written, and each error's template and values beside it)."""
     if job is None or not job.report:
         return job
     files = [
         {
             **f,
+            "error": _error(f.get("error"), f.get("error_text")),
             "skipped": [
                 {**s, "reason": recognised(s["reason"], FIXED_SKIP_REASONS)} for s in f.get("skipped") or []
             ],
@@ -119,6 +121,24 @@ def _readable(job: ImportJob | None) -> ImportJob | None:
         for f in job.report.get("files", [])
     ]
     return replace(job, report={**job.report, "files": files})
+
+
+def _error(stored: str | None, template: Any) -> str | None:
+    """A file's stored error as its `Text` when the template and values stored beside it rebuild exactly
+    that English; else as written (a report of an older version)."""
+    if stored is None:
+        return None
+    text = Text.from_json(template)
+    return text if text == stored else stored
+
+
+def _stored_report(report: ImportReport) -> dict[str, Any]:
+    """The report as the job keeps it: its JSON, with each error's template and values beside it."""
+    stored = report.as_json()
+    for data, file in zip(stored["files"], report.files, strict=True):
+        if isinstance(file.error, Text):
+            data["error_text"] = file.error.as_json()
+    return stored
 
 
 def _too_large() -> HTTPException:
@@ -157,7 +177,7 @@ def run_import(engine: Engine, job_id: int, workspace_id: int, folder: Path, tim
             refresh_summaries(engine, workspace_id)  # so the new groups show as soon as the job is done
         with engine.begin() as connection:
             update_import_job(
-                connection, job_id, state="done", report=_without_prefix(report.as_json(), prefix)
+                connection, job_id, state="done", report=_without_prefix(_stored_report(report), prefix)
             )
     except Exception as exc:  # the job must end in a state the page can show, whatever went wrong
         log.exception("import job %s failed", job_id)

@@ -15,14 +15,21 @@ from qunops.core.texts import Text
 
 
 class ImportFormatError(Exception):
-    """A file that cannot be imported. `str()` is `file:line: what is wrong`."""
+    """A file that cannot be imported. `str()` is `file:line: what is wrong`; `message` is the same as a
+    `Text`, so that the console can say it in its language (the problem is a `Text` where the importer
+    wrote it in fixed words, its values the file's own details)."""
 
     def __init__(self, source: str, line: int | None, problem: str) -> None:
         self.source = source
         self.line = line
         self.problem = problem
-        where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {problem}")
+        self.message = located(f"{source}:{line}" if line is not None else source, problem)
+        super().__init__(self.message)
+
+
+def located(where: str, problem: str) -> Text:
+    """`where: problem`, the form of every import error."""
+    return Text("{where}: {problem}", where=where, problem=problem)
 
 
 @dataclass(frozen=True, slots=True)

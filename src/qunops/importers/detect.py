@@ -5,8 +5,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from qunops.core.texts import Text
 from qunops.importers.base import Importer, ImportFormatError, SourceFile
-from qunops.importers.reading import READ_ERRORS
+from qunops.importers.reading import READ_ERRORS, unreadable
 from qunops.importers.registry import IMPORTERS, by_name
 
 _HEAD = 65536
@@ -36,7 +37,7 @@ def expand_paths(paths: list[Path]) -> list[SourceFile]:
             else:
                 found.append(SourceFile.from_path(path))
         else:
-            raise ImportFormatError(str(path), None, "no such file or folder")
+            raise ImportFormatError(str(path), None, Text("no such file or folder"))
     return found
 
 
@@ -46,21 +47,27 @@ def detect(source: SourceFile, forced: str | None = None) -> Importer:
         importer = by_name(forced)
         if importer is None:
             known = ", ".join(i.name for i in IMPORTERS)
-            raise ImportFormatError(source.name, None, f"unknown format {forced!r} (known: {known})")
+            raise ImportFormatError(
+                source.name,
+                None,
+                Text("unknown format {format} (known: {known})", format=repr(forced), known=known),
+            )
         return importer
     head = _head(source)
     for importer in IMPORTERS:
         if importer.sniff(head, source.name):
             return importer
     tried = ", ".join(i.name for i in IMPORTERS)
-    raise ImportFormatError(source.name, None, f"not a known export format (tried: {tried})")
+    raise ImportFormatError(
+        source.name, None, Text("not a known export format (tried: {tried})", tried=tried)
+    )
 
 
 def _head(source: SourceFile) -> bytes:
     try:
         return source.head(_HEAD)
     except READ_ERRORS as exc:
-        raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+        raise ImportFormatError(source.name, None, unreadable(exc)) from None
 
 
 def _sniffs(source: SourceFile) -> bool:
@@ -80,12 +87,14 @@ def _zip_members(archive: Path, *, required: bool) -> list[SourceFile]:
                 key=lambda m: m.filename,
             )
     except READ_ERRORS as exc:
-        raise ImportFormatError(str(archive), None, f"not a readable zip ({exc})") from None
+        raise ImportFormatError(
+            str(archive), None, Text("not a readable zip ({detail})", detail=str(exc))
+        ) from None
     exports = [
         source
         for member in members
         if (source := SourceFile.from_zip_member(archive, member)) is not None and _sniffs(source)
     ]
     if required and not exports:
-        raise ImportFormatError(str(archive), None, "no chat export inside the zip")
+        raise ImportFormatError(str(archive), None, Text("no chat export inside the zip"))
     return exports

@@ -17,16 +17,21 @@ from typing import Any
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import (
     ITEM,
     RECORD_ERRORS,
     UTF8_BOM,
     VALUE,
+    bad_message,
+    bad_value,
+    column_count,
     csv_rows,
+    expected_columns,
     json_events,
     local_time,
-    record_problem,
+    not_an_object,
 )
 
 _CHANNEL_FIELDS = frozenset({"guild.id", "guild.name", "channel.id", "channel.name", "channel.type"})
@@ -75,14 +80,14 @@ class DiscordJson:
             if group is None:
                 group = channel.group(source.name)
             if not isinstance(value, dict):
-                raise ImportFormatError(source.name, None, f"message {count} is not an object")
+                raise ImportFormatError(source.name, None, not_an_object(count))
             try:
                 yield from _json_events(value, group)
             except RECORD_ERRORS as exc:
-                where = f"message {count} (id {value.get('id')})"
-                raise ImportFormatError(source.name, None, f"{where}: {record_problem(exc)}") from None
+                problem = bad_message(count, value.get("id"), exc)
+                raise ImportFormatError(source.name, None, problem) from None
         if count == 0 and channel.channel_id is None:
-            raise ImportFormatError(source.name, None, "no Discord channel or messages found")
+            raise ImportFormatError(source.name, None, Text("no Discord channel or messages found"))
 
 
 @dataclass(slots=True)
@@ -227,19 +232,17 @@ class DiscordCsv:
         rows = csv_rows(source, "utf-8-sig")
         header = next(rows, None)
         if header is None or header[1] != _CSV_HEADER:
-            raise ImportFormatError(source.name, 1, f"expected the columns {','.join(_CSV_HEADER)}")
+            raise ImportFormatError(source.name, 1, expected_columns(_CSV_HEADER))
         for line, row in rows:
             if len(row) != len(_CSV_HEADER):
-                raise ImportFormatError(
-                    source.name, line, f"expected {len(_CSV_HEADER)} columns, got {len(row)}"
-                )
+                raise ImportFormatError(source.name, line, column_count(_CSV_HEADER, row))
             author_id, author, date, content, attachments, reactions = row
             try:
                 ts = _csv_time(date, context)
             except ValueError:
-                raise ImportFormatError(source.name, line, f"unreadable date {date!r}") from None
+                raise ImportFormatError(source.name, line, bad_value("date", date)) from None
             if not author_id:
-                raise ImportFormatError(source.name, line, "empty AuthorID")
+                raise ImportFormatError(source.name, line, Text("empty {field}", field="AuthorID"))
             name = re.sub(r"#0{1,4}$", "", author) or author_id
             payload: dict[str, Any] = {}
             files = [url for url in attachments.split(",") if url]

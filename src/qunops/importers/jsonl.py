@@ -10,7 +10,9 @@ import orjson
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.reading import not_valid_json, record_problem
 
 
 class QunopsJsonl:
@@ -33,13 +35,13 @@ class QunopsJsonl:
                 try:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    raise ImportFormatError(source.name, number, f"not valid JSON ({exc})") from None
+                    raise ImportFormatError(source.name, number, not_valid_json(exc)) from None
                 if not isinstance(record, dict):
-                    raise ImportFormatError(source.name, number, "each line must be a JSON object")
+                    raise ImportFormatError(source.name, number, Text("each line must be a JSON object"))
                 try:
                     yield _event(record, groups, context)
                 except (KeyError, ValueError, TypeError) as exc:
-                    raise ImportFormatError(source.name, number, _reason(exc)) from None
+                    raise ImportFormatError(source.name, number, record_problem(exc)) from None
 
 
 def _event(record: dict[str, Any], groups: dict[tuple[str, str], GroupRef], context: ParseContext) -> Event:
@@ -95,9 +97,3 @@ def _require(record: dict[str, Any], key: str) -> Any:
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    return str(exc)

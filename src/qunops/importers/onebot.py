@@ -15,8 +15,17 @@ import orjson
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import PRIVATE_MESSAGE, ImportFormatError, ParseContext, SourceFile
-from qunops.importers.reading import READ_ERRORS, RECORD_ERRORS, UTF8_BOM, epoch_seconds, record_problem
+from qunops.importers.reading import (
+    READ_ERRORS,
+    RECORD_ERRORS,
+    UTF8_BOM,
+    epoch_seconds,
+    not_valid_json,
+    record_problem,
+    unreadable,
+)
 
 _CQ_CODE = re.compile(r"\[CQ:(?P<type>[\w.-]+)(?P<params>(?:,[^\]]*)?)\]")
 _SEGMENT_TYPES = {
@@ -62,7 +71,7 @@ class OneBotEvents:
                 try:
                     raw = stream.readline()
                 except READ_ERRORS as exc:
-                    raise ImportFormatError(source.name, number + 1, f"cannot be read ({exc})") from None
+                    raise ImportFormatError(source.name, number + 1, unreadable(exc)) from None
                 if not raw:
                     break
                 number += 1
@@ -72,9 +81,9 @@ class OneBotEvents:
                 try:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    raise ImportFormatError(source.name, number, f"not valid JSON ({exc})") from None
+                    raise ImportFormatError(source.name, number, not_valid_json(exc)) from None
                 if not isinstance(record, dict) or "post_type" not in record:
-                    raise ImportFormatError(source.name, number, "not a OneBot event (no post_type)")
+                    raise ImportFormatError(source.name, number, Text("not a OneBot event (no post_type)"))
                 try:
                     yield from _events(record, groups, context, number)
                 except RECORD_ERRORS as exc:

@@ -27,17 +27,20 @@ from typing import Any
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import OUTSIDE_ANY_MESSAGE, ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import (
     ITEM,
     RECORD_ERRORS,
     UTF8_BOM,
     VALUE,
+    bad_message,
+    bad_time,
     decode_head,
     epoch_seconds,
     json_events,
     local_time,
-    record_problem,
+    not_an_object,
     text_lines,
 )
 
@@ -118,7 +121,7 @@ class QQText:
                 try:
                     when = _header_time(header)
                 except ValueError as exc:
-                    raise ImportFormatError(source.name, number, f"bad date or time ({exc})") from None
+                    raise ImportFormatError(source.name, number, bad_time(exc)) from None
                 pending = _Pending(number, local_time(when, context), _sender(header["sender"]))
                 in_header_block = False
                 seen_any = True
@@ -130,7 +133,7 @@ class QQText:
         if pending is not None:
             yield from pending.events(chat, context)
         elif not seen_any:
-            raise ImportFormatError(source.name, None, "no QQ messages found")
+            raise ImportFormatError(source.name, None, Text("no QQ messages found"))
 
 
 def _encoding(source: SourceFile) -> str:
@@ -355,15 +358,15 @@ class QQChatExporterJson:
                 name = chat_name or PurePath(source.name.rpartition("!")[2] or source.name).stem
                 chat = _Chat(GroupRef(Platform.QQ, f"qqjson:{name}", name))
             if not isinstance(value, dict):
-                raise ImportFormatError(source.name, None, f"message {count} is not an object")
+                raise ImportFormatError(source.name, None, not_an_object(count))
             try:
                 yield from _json_message(value, chat, context)
             except RECORD_ERRORS as exc:
-                raise ImportFormatError(
-                    source.name, None, f"message {count}: {record_problem(exc)}"
-                ) from None
+                raise ImportFormatError(source.name, None, bad_message(count, None, exc)) from None
         if chat is None and chat_name is None:
-            raise ImportFormatError(source.name, None, "no chatInfo or messages: not a qq-chat-exporter file")
+            raise ImportFormatError(
+                source.name, None, Text("no chatInfo or messages: not a qq-chat-exporter file")
+            )
 
 
 def _json_message(record: dict[str, Any], chat: _Chat, context: ParseContext) -> Iterator[Event]:

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import ijson
 
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 
 # Errors a stream can raise while being read: a corrupt zip member (bad CRC, bad deflate data, cut short)
@@ -37,9 +38,9 @@ def text_lines(source: SourceFile, encoding: str) -> Iterator[tuple[int, str]]:
             try:
                 line = stream.readline()
             except UnicodeDecodeError:
-                raise ImportFormatError(source.name, number + 1, f"not valid {encoding} text") from None
+                raise ImportFormatError(source.name, number + 1, not_valid_text(encoding)) from None
             except READ_ERRORS as exc:
-                raise ImportFormatError(source.name, number + 1, f"cannot be read ({exc})") from None
+                raise ImportFormatError(source.name, number + 1, unreadable(exc)) from None
             if not line:
                 return
             number += 1
@@ -58,11 +59,13 @@ def csv_rows(source: SourceFile, encoding: str) -> Iterator[tuple[int, list[str]
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise ImportFormatError(source.name, start, f"not valid {encoding} text") from None
+                raise ImportFormatError(source.name, start, not_valid_text(encoding)) from None
             except csv.Error as exc:
-                raise ImportFormatError(source.name, start, f"broken CSV ({exc})") from None
+                raise ImportFormatError(
+                    source.name, start, Text("broken CSV ({detail})", detail=str(exc))
+                ) from None
             except READ_ERRORS as exc:
-                raise ImportFormatError(source.name, start, f"cannot be read ({exc})") from None
+                raise ImportFormatError(source.name, start, unreadable(exc)) from None
             yield start, row
 
 
@@ -205,12 +208,12 @@ def json_events(
             raise
         except ijson.JSONError as exc:
             raise ImportFormatError(
-                source.name, stream.error_line(exc), f"broken JSON ({_short(exc)})"
+                source.name, stream.error_line(exc), Text("broken JSON ({detail})", detail=_short(exc))
             ) from None
         except UnicodeDecodeError:
-            raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
+            raise ImportFormatError(source.name, None, NOT_UTF8_JSON) from None
         except READ_ERRORS as exc:
-            raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+            raise ImportFormatError(source.name, None, unreadable(exc)) from None
 
 
 def json_items(source: SourceFile, prefix: str) -> Iterator[Any]:
@@ -221,12 +224,12 @@ def json_items(source: SourceFile, prefix: str) -> Iterator[Any]:
             yield from ijson.items(stream, prefix, use_float=True)
         except ijson.JSONError as exc:
             raise ImportFormatError(
-                source.name, stream.error_line(exc), f"broken JSON ({_short(exc)})"
+                source.name, stream.error_line(exc), Text("broken JSON ({detail})", detail=_short(exc))
             ) from None
         except UnicodeDecodeError:
-            raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
+            raise ImportFormatError(source.name, None, NOT_UTF8_JSON) from None
         except READ_ERRORS as exc:
-            raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+            raise ImportFormatError(source.name, None, unreadable(exc)) from None
 
 
 def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str, Any] | None:
@@ -252,12 +255,12 @@ def json_header(source: SourceFile, keys: frozenset[str], stop: str) -> dict[str
                     return None  # another top-level container first (a full-account export)
         except ijson.JSONError as exc:
             raise ImportFormatError(
-                source.name, stream.error_line(exc), f"broken JSON ({_short(exc)})"
+                source.name, stream.error_line(exc), Text("broken JSON ({detail})", detail=_short(exc))
             ) from None
         except UnicodeDecodeError:
-            raise ImportFormatError(source.name, None, "not valid UTF-8 JSON") from None
+            raise ImportFormatError(source.name, None, NOT_UTF8_JSON) from None
         except READ_ERRORS as exc:
-            raise ImportFormatError(source.name, None, f"cannot be read ({exc})") from None
+            raise ImportFormatError(source.name, None, unreadable(exc)) from None
     return None
 
 
@@ -305,8 +308,56 @@ RECORD_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def record_problem(exc: BaseException) -> str:
+    """What is wrong with a record whose reading raised `exc` (a missing field, a bad value)."""
     if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}" if exc.args else "missing field"
+        return Text("missing field {field}", field=repr(exc.args[0])) if exc.args else Text("missing field")
     if isinstance(exc, OverflowError | OSError):
-        return "a time out of range"
+        return Text("a time out of range")
     return _short(exc) or type(exc).__name__
+
+
+def unreadable(exc: BaseException) -> Text:
+    """The problem of a file whose bytes could not be read (a disk error, a broken compressed stream)."""
+    return Text("cannot be read ({detail})", detail=str(exc))
+
+
+def not_valid_text(encoding: str) -> Text:
+    return Text("not valid {encoding} text", encoding=encoding)
+
+
+NOT_UTF8_JSON = Text("not valid UTF-8 JSON")
+
+
+def not_valid_json(exc: BaseException) -> Text:
+    return Text("not valid JSON ({detail})", detail=str(exc))
+
+
+def not_an_object(count: int) -> Text:
+    return Text("message {count} is not an object", count=count)
+
+
+def bad_message(count: int, message_id: Any, exc: BaseException) -> Text:
+    """The `count`th message of a file (with its id where the format has one) failed to read with `exc`."""
+    problem = record_problem(exc)
+    if message_id is None:
+        return Text("message {count}: {problem}", count=count, problem=problem)
+    return Text("message {count} (id {id}): {problem}", count=count, id=message_id, problem=problem)
+
+
+def expected_columns(columns: list[str]) -> Text:
+    return Text("expected the columns {columns}", columns=",".join(columns))
+
+
+def column_count(columns: list[str], row: list[str]) -> Text:
+    return Text("expected {expected} columns, got {got}", expected=len(columns), got=len(row))
+
+
+def bad_value(field: str, value: str) -> Text:
+    """A date or time field whose value cannot be read (the value quoted as written)."""
+    return Text("bad {field} {value}", field=field, value=repr(value))
+
+
+def bad_time(exc: BaseException, written: str | None = None) -> Text:
+    if written is None:
+        return Text("bad date or time ({detail})", detail=str(exc))
+    return Text("bad date or time {written} ({detail})", written=repr(written), detail=str(exc))

@@ -22,18 +22,20 @@ from typing import Any
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import (
     ITEM,
     RECORD_ERRORS,
     START,
     VALUE,
+    bad_message,
     epoch_seconds,
     json_events,
     json_header,
     json_items,
     local_time,
-    record_problem,
+    not_an_object,
 )
 
 _DIALOG_ROOTS = ("", "chats.list.item.", "left_chats.list.item.")
@@ -103,7 +105,7 @@ class TelegramJson:
                     group = dialog.group(source.name)
                 yield from _record_events(source, value, count, group, context, senders)
         if count == 0 and dialog.name is None and dialog.id is None:
-            raise ImportFormatError(source.name, None, "no Telegram chats or messages found")
+            raise ImportFormatError(source.name, None, Text("no Telegram chats or messages found"))
 
 
 def _record_events(
@@ -115,14 +117,11 @@ def _record_events(
     senders: _Senders,
 ) -> list[Event]:
     if not isinstance(value, dict):
-        raise ImportFormatError(source.name, None, f"message {count} is not an object")
+        raise ImportFormatError(source.name, None, not_an_object(count))
     try:
         return _events(value, group, context, senders)
     except RECORD_ERRORS as exc:
-        problem = record_problem(exc)
-        raise ImportFormatError(
-            source.name, None, f"message {count} (id {value.get('id')}): {problem}"
-        ) from None
+        raise ImportFormatError(source.name, None, bad_message(count, value.get("id"), exc)) from None
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from pathlib import PurePath
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, JoinChannel, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import (
     BEFORE_FIRST_MESSAGE,
     ENCRYPTION_NOTICE,
@@ -32,7 +33,7 @@ from qunops.importers.base import (
     ParseContext,
     SourceFile,
 )
-from qunops.importers.reading import READ_ERRORS, decode_head, local_time, text_lines
+from qunops.importers.reading import READ_ERRORS, bad_time, decode_head, local_time, text_lines
 
 # Direction marks and odd spaces the phones write around names and times: removed, or made plain spaces.
 _INVISIBLE = {"\ufeff": "", "\u200e": "", "\u200f": "", "\u202f": " ", "\u2009": " ", "\xa0": " "}
@@ -339,15 +340,13 @@ class WhatsAppText:
                         cached = local_time(_timestamp(match, order), context).astimezone(UTC)
                     except ValueError as exc:
                         written = f"{match['date']} {match['time']}"
-                        raise ImportFormatError(
-                            source.name, number, f"bad date or time {written!r} ({exc})"
-                        ) from None
+                        raise ImportFormatError(source.name, number, bad_time(exc, written)) from None
                     if len(times) > 100_000:
                         times.clear()
                     times[stamp] = cached
                 start, when, first = number, cached, line[end:]
         if not start:
-            raise ImportFormatError(source.name, None, "no WhatsApp message lines found")
+            raise ImportFormatError(source.name, None, Text("no WhatsApp message lines found"))
         yield from _events(group, start, when, first, lines, context, senders)
 
 

@@ -10,13 +10,17 @@ from pathlib import PurePath
 
 from qunops.core.events import ContentType, Event, EventKind, GroupRef, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import (
     RECORD_ERRORS,
     UTF8_BOM,
+    bad_value,
+    column_count,
     csv_rows,
     decode_head,
     epoch_seconds,
+    expected_columns,
     local_time,
     record_problem,
     text_lines,
@@ -48,11 +52,11 @@ class MemoTraceCsv:
         rows = csv_rows(source, "utf-8-sig")
         header = next(rows, None)
         if header is None or header[1] != COLUMNS:
-            raise ImportFormatError(source.name, 1, f"expected the columns {','.join(COLUMNS)}")
+            raise ImportFormatError(source.name, 1, expected_columns(COLUMNS))
         you: MemberRef | None = None
         for line, row in rows:
             if len(row) != len(COLUMNS):
-                raise ImportFormatError(source.name, line, f"expected {len(COLUMNS)} columns, got {len(row)}")
+                raise ImportFormatError(source.name, line, column_count(COLUMNS, row))
             record = dict(zip(COLUMNS, row, strict=True))
             try:
                 type_code, sub_type = int(record["Type"]), int(record["SubType"] or 0)
@@ -118,14 +122,16 @@ class MemoTraceText:
                 try:
                     when = datetime.strptime(header["time"], "%Y-%m-%d %H:%M:%S")
                 except ValueError:
-                    raise ImportFormatError(source.name, number, f"bad time {header['time']!r}") from None
+                    raise ImportFormatError(source.name, number, bad_value("time", header["time"])) from None
                 pending = _Block(local_time(when, context), header["rest"])
             elif pending is not None:
                 pending.lines.append(line)
             elif line.strip():
-                raise ImportFormatError(source.name, number, "expected `YYYY-MM-DD HH:MM:SS name` first")
+                raise ImportFormatError(
+                    source.name, number, Text("expected `YYYY-MM-DD HH:MM:SS name` first")
+                )
         if pending is None:
-            raise ImportFormatError(source.name, None, "no WeChat messages found")
+            raise ImportFormatError(source.name, None, Text("no WeChat messages found"))
         yield from pending.events(group)
 
 

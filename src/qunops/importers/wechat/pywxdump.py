@@ -7,8 +7,9 @@ from datetime import datetime
 
 from qunops.core.events import Event, GroupRef, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
-from qunops.importers.reading import UTF8_BOM, csv_rows, local_time
+from qunops.importers.reading import UTF8_BOM, bad_value, column_count, csv_rows, expected_columns, local_time
 from qunops.importers.wechat import content as kinds
 from qunops.importers.wechat.system import YOU, system_events
 
@@ -29,22 +30,22 @@ class PyWxDumpCsv:
         rows = csv_rows(source, "utf-8-sig")
         header = next(rows, None)
         if header is None or [c.strip() for c in header[1]] != COLUMNS:
-            raise ImportFormatError(source.name, 1, f"expected the columns {','.join(COLUMNS)}")
+            raise ImportFormatError(source.name, 1, expected_columns(COLUMNS))
         groups: dict[str, GroupRef] = {}
         you = MemberRef(YOU)
         for line, row in rows:
             if len(row) != len(COLUMNS):
-                raise ImportFormatError(source.name, line, f"expected {len(COLUMNS)} columns, got {len(row)}")
+                raise ImportFormatError(source.name, line, column_count(COLUMNS, row))
             record = dict(zip(COLUMNS, row, strict=True))
             room = record["room_name"].strip()
             if not room:
-                raise ImportFormatError(source.name, line, "empty room_name")
+                raise ImportFormatError(source.name, line, Text("empty {field}", field="room_name"))
             group = groups.get(room) or groups.setdefault(room, GroupRef(Platform.WECHAT, room, room))
             try:
                 ts = local_time(datetime.strptime(record["CreateTime"].strip(), "%Y-%m-%d %H:%M:%S"), context)
             except ValueError:
                 raise ImportFormatError(
-                    source.name, line, f"bad CreateTime {record['CreateTime']!r}"
+                    source.name, line, bad_value("CreateTime", record["CreateTime"])
                 ) from None
             source_id = record["MsgSvrID"].strip() or None
             if source_id == "0":

@@ -8,8 +8,17 @@ from typing import Any
 
 from qunops.core.events import Event, GroupRef, MemberRef
 from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
-from qunops.importers.reading import ITEM, RECORD_ERRORS, VALUE, epoch_seconds, json_events, record_problem
+from qunops.importers.reading import (
+    ITEM,
+    RECORD_ERRORS,
+    VALUE,
+    bad_message,
+    epoch_seconds,
+    json_events,
+    not_an_object,
+)
 from qunops.importers.wechat import content as kinds
 from qunops.importers.wechat.system import system_events
 
@@ -42,19 +51,17 @@ class WeFlowJson:
             if group is None:
                 wxid = session.get("wxid")
                 if not wxid:
-                    raise ImportFormatError(source.name, None, "no session.wxid before the messages")
+                    raise ImportFormatError(source.name, None, Text("no session.wxid before the messages"))
                 name = session.get("displayName") or session.get("remark") or session.get("nickname") or wxid
                 group = GroupRef(Platform.WECHAT, wxid, name)
             if not isinstance(value, dict):
-                raise ImportFormatError(source.name, None, f"message {count} is not an object")
+                raise ImportFormatError(source.name, None, not_an_object(count))
             try:
                 yield from _events(value, group)
             except RECORD_ERRORS as exc:
-                raise ImportFormatError(
-                    source.name, None, f"message {count}: {record_problem(exc)}"
-                ) from None
+                raise ImportFormatError(source.name, None, bad_message(count, None, exc)) from None
         if count == 0 and not session:
-            raise ImportFormatError(source.name, None, "no session or messages: not a WeFlow export")
+            raise ImportFormatError(source.name, None, Text("no session or messages: not a WeFlow export"))
 
 
 def _events(record: dict[str, Any], group: GroupRef) -> Iterator[Event]:
