@@ -314,6 +314,39 @@ def test_workspace_thresholds_are_validated_and_saved(console: Console, client_a
     assert 'name="silence_alert_hours" value="12"' in client.get("/settings").text
 
 
+def test_a_workspace_sets_the_console_language_for_those_who_chose_none(
+    console: Console, client_as: Client
+) -> None:
+    admin, token = client_as("admin")
+    viewer, _ = client_as("viewer")
+    chose_english, _ = client_as("operator")
+    chose_english.get("/language?set=en&next=/", follow_redirects=False)
+    assert "Overview" in viewer.get("/").text  # no choice, no browser language: English
+    bad = admin.post("/settings/workspace", data={"csrf_token": token, "timezone": "UTC", "language": "fr"})
+    assert (
+        bad.status_code == 400
+        and 'id="err-language"' in bad.text
+        and str(escape("Unknown language 'fr'")) in bad.text
+    )
+    saved = admin.post(
+        "/settings/workspace",
+        data={"csrf_token": token, "timezone": "UTC", "language": "zh"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert '<html lang="zh-CN">' in viewer.get("/").text and "总览" in viewer.get("/").text
+    assert "控制台语言" in viewer.get("/settings").text  # a viewer reads the setting, in Chinese
+    assert '<html lang="en">' in chose_english.get("/").text  # a person's own choice comes first
+    assert '<html lang="en">' in client_as("viewer")[0].get("/login").text  # before login: the browser's
+    admin.post(
+        "/settings/workspace",
+        data={"csrf_token": token, "timezone": "UTC", "language": ""},
+        follow_redirects=False,
+    )
+    assert '<html lang="en">' in viewer.get("/").text
+    assert '<html lang="zh-CN">' in viewer.get("/", headers={"Accept-Language": "zh-CN,zh"}).text
+
+
 def test_admins_add_users_change_roles_and_keep_one_admin(console: Console, client_as: Client) -> None:
     client, token = client_as("admin")
     added = client.post(

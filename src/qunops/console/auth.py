@@ -58,6 +58,7 @@ def current_viewer(request: Request) -> Viewer:
         raise HTTPException(403, Text("You belong to no workspace; ask an admin to add you."))
     chosen = request.session.get("workspace_id")
     workspace = next((w for w in spaces if w.workspace_id == chosen), spaces[0])
+    request.state.workspace_language = workspace.language  # the pages' language, unless one is chosen
     return Viewer(user_id, str(username), workspace, spaces)
 
 

@@ -88,6 +88,11 @@ ZH: dict[str, str] = {
     "Tags": "标签",
     "Matrix": "矩阵",
     "Timezone": "时区",
+    "Console language": "控制台语言",
+    "Each person's browser": "跟随各人的浏览器",
+    "for everyone in this workspace who has not chosen a language themselves": (
+        "用于本工作区里没有自己选择语言的所有人"
+    ),
     "Daily member messages and speakers": "每日成员消息与发言人数",
     "Joins and leaves": "入群与退群",
     "Weekly active days over time": "周活跃天数走势",
@@ -424,6 +429,9 @@ ZH: dict[str, str] = {
     "Unknown timezone {timezone!r}: use a name like Asia/Shanghai or UTC.": (
         "未知时区 {timezone!r}：请填 Asia/Shanghai 或 UTC 这样的名称。"
     ),
+    "Unknown language {language!r}: choose English or 中文.": (
+        "未知语言 {language!r}：请选择 English 或中文。"
+    ),
     "That user does not belong to this workspace.": "该用户不属于本工作区。",
     "A workspace needs at least one admin: make someone else admin first.": (
         "工作区至少要有一位管理员：请先把其他人设为管理员。"
@@ -553,10 +561,14 @@ ZH: dict[str, str] = {
 
 
 def language_of(request: Request) -> str:
-    """The language chosen in this session or cookie, else the browser's first supported one."""
+    """The language chosen in this session or cookie, else the one the viewer's workspace sets, else the
+    browser's first supported one."""
     chosen = request.session.get("lang") or request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return str(chosen)
+    workspace = getattr(request.state, "workspace_language", None)
+    if workspace in LANGUAGES:
+        return str(workspace)
     for part in request.headers.get("accept-language", "").split(","):
         code = part.split(";")[0].strip().lower()
         if code.startswith("zh"):

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormAdmin, Viewer, engine_of
 from qunops.console.data import forget_summaries
+from qunops.console.i18n import LANGUAGES
 from qunops.console.render import page
 from qunops.console.state import (
     ConsoleError,
@@ -38,14 +39,15 @@ async def save_workspace(request: Request, viewer: FormAdmin) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     overrides, errors = parse_thresholds(form)
     timezone = form.get("timezone", "").strip()
+    language = form.get("language", "").strip() or None
     if not errors:
         try:
             with engine_of(request).begin() as connection:
                 save_workspace_settings(
-                    connection, viewer.workspace.workspace_id, viewer.user_id, timezone, overrides
+                    connection, viewer.workspace.workspace_id, viewer.user_id, timezone, overrides, language
                 )
         except ConsoleError as exc:
-            errors["timezone"] = exc.message
+            errors[exc.field or "timezone"] = exc.message
     if errors:
         return _settings_page(request, viewer, errors=errors, submitted=form, status=400)
     forget_summaries()
@@ -148,6 +150,8 @@ def _settings_page(
         "fields": threshold_fields(),
         "values": values,
         "timezone": submitted.get("timezone", zone) if submitted else zone,
+        "language": submitted.get("language", "") if submitted else (viewer.workspace.language or ""),
+        "languages": LANGUAGES,
         "errors": errors or {},
         "user_error": user_error,
         "saved": saved,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from qunops.console.i18n import LANGUAGES
 from qunops.core.registry import WorkspaceRole
 from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -30,9 +31,10 @@ from qunops.store.schema import (
 class ConsoleError(Exception):
     """A change that cannot be made; the message says why, in words for the operator."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message  # a `Text`, so pages show it in the operator's language
+        self.field = field  # the form field it is about, where there is one
 
 
 # --- Alerts -------------------------------------------------------------------------------------------
@@ -172,14 +174,23 @@ def save_workspace_settings(
     by_user: int,
     timezone: str,
     overrides: dict[str, int | float],
+    language: str | None = None,
 ) -> None:
+    """Save the workspace's timezone, thresholds and console language (None: each browser's own)."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConsoleError(
-            Text("Unknown timezone {timezone!r}: use a name like Asia/Shanghai or UTC.", timezone=timezone)
+            Text("Unknown timezone {timezone!r}: use a name like Asia/Shanghai or UTC.", timezone=timezone),
+            "timezone",
         ) from None
-    connection.execute(update(workspaces).where(workspaces.c.id == workspace_id).values(timezone=timezone))
+    if language is not None and language not in LANGUAGES:
+        raise ConsoleError(
+            Text("Unknown language {language!r}: choose English or 中文.", language=language), "language"
+        )
+    connection.execute(
+        update(workspaces).where(workspaces.c.id == workspace_id).values(timezone=timezone, language=language)
+    )
     now = to_us(utcnow())
     found = connection.execute(
         select(workspace_settings.c.workspace_id).where(workspace_settings.c.workspace_id == workspace_id)

@@ -27,6 +27,7 @@ class Membership:
     slug: str
     name: str
     role: WorkspaceRole
+    language: str | None = None  # the console's language the workspace sets, if any
 
 
 def create_workspace(connection: Connection, slug: str, name: str, timezone: str) -> int:
@@ -92,9 +93,15 @@ def authenticate(connection: Connection, username: str, password: str) -> int | 
 
 def memberships_of(connection: Connection, user: int) -> list[Membership]:
     rows = connection.execute(
-        select(workspaces.c.id, workspaces.c.slug, workspaces.c.name, workspace_users.c.role)
+        select(
+            workspaces.c.id,
+            workspaces.c.slug,
+            workspaces.c.name,
+            workspace_users.c.role,
+            workspaces.c.language,
+        )
         .join(workspace_users, workspace_users.c.workspace_id == workspaces.c.id)
         .where(workspace_users.c.user_id == user)
         .order_by(workspaces.c.name)
     )
-    return [Membership(r[0], r[1], r[2], WorkspaceRole(r[3])) for r in rows]
+    return [Membership(r[0], r[1], r[2], WorkspaceRole(r[3]), r[4]) for r in rows]

@@ -48,6 +48,7 @@ workspaces = Table(
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("created_us", BigInteger, nullable=False),
+    Column("language", String(8), nullable=True),  # the console's for everyone; NULL: each browser's
 )
 
 users = Table(
