@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, update
@@ -11,6 +12,7 @@ from qunops.analytics.briefing import daily_briefing
 from qunops.analytics.detail import group_detail
 from qunops.analytics.groups import GroupSummary, group_summaries
 from qunops.core.events import Event
+from qunops.core.time import day_end_us, to_us
 from qunops.ingestion import import_events
 from qunops.store.registry import mark_operators
 from qunops.store.rollups import fill_rollups
@@ -183,3 +185,24 @@ def test_a_summary_is_the_same_whatever_span_of_days_was_loaded(engine: Engine, 
                 older = [d for d in many.days.values() if d.red_packets_sent and d.day not in few.days]
                 older_packets += len(older)
     assert older_packets > 0  # the longer span did see red packets the shorter one did not
+
+
+def test_silence_of_today_is_taken_now_and_of_a_past_date_at_its_end(engine: Engine, workspace: int) -> None:
+    """Product: "instant measures such as silence are taken at the end of that date. Without a date: now."
+    The end of today is still to come, so a live view counts silence up to now, never beyond it."""
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(UTC)
+    earlier, last = now - timedelta(hours=50), now - timedelta(hours=2)
+    events = [join(1, earlier - timedelta(hours=1)), join(2, earlier - timedelta(hours=1))]
+    events += [message(1, earlier), message(2, earlier + timedelta(minutes=1)), message(1, last)]
+    import_events(engine, workspace, iter(events))
+    fill_rollups(engine)
+    today = now.astimezone(zone).date()
+    live = summary(engine, workspace, today)
+    assert live.silence_hours is not None and 2.0 <= live.silence_hours < 2.1
+    assert not [a for a in live.alerts if a.kind == "silence"]  # 2 hours: no alert (it comes at 12)
+    past = today - timedelta(days=1)
+    end = day_end_us(past, zone)
+    spoke = [to_us(t) for t in (earlier, earlier + timedelta(minutes=1), last) if to_us(t) < end]
+    assert spoke  # the day before today had a message of the earlier ones
+    assert summary(engine, workspace, past).silence_hours == pytest.approx((end - max(spoke)) / 3.6e9)

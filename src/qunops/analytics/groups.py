@@ -206,9 +206,9 @@ def summarize(
     as_of = history.as_of
     days = history.days
     created = history.created
-    silence = silence_hours(history.last_member_message_us, history.end_us)
+    silence = silence_hours(history.last_member_message_us, history.at_us)
     if silence is None and history.created_us is not None:
-        silence_since_created = max(0, history.end_us - history.created_us) / 3_600_000_000
+        silence_since_created = max(0, history.at_us - history.created_us) / 3_600_000_000
     else:
         silence_since_created = None
     facts = lifecycle_facts(
@@ -219,7 +219,7 @@ def summarize(
         info.planned_end,
         history.last_member_message_us,
         history.created_us,
-        history.end_us,
+        history.at_us,
         t,
     )
     stage: StageReading = lifecycle_stage(facts, t)
@@ -259,7 +259,7 @@ def summarize(
     if quiet_hours is None and t.quiet_hours_start != t.quiet_hours_end:
         quiet_hours = (t.quiet_hours_start, t.quiet_hours_end)  # the workspace's setting
     if quiet_hours is not None:
-        alert_silence = silence_hours(history.last_member_message_us, history.end_us, info.zone, quiet_hours)
+        alert_silence = silence_hours(history.last_member_message_us, history.at_us, info.zone, quiet_hours)
     alerts = group_alerts(
         stage,
         alert_silence if alert_silence is not None else silence_since_created,

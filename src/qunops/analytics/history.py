@@ -39,6 +39,7 @@ from sqlalchemy import (
 from qunops.core.daily import GroupDay
 from qunops.core.metrics import end_of_day_us
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from qunops.core.time import to_us, utcnow
 from qunops.store.db import in_memory
 from qunops.store.schema import group_days, groups, member_days, members, memberships, workspaces
 
@@ -87,6 +88,9 @@ class GroupHistory:
     info: GroupInfo
     as_of: date
     end_us: int  # local midnight at the end of the as-of date
+    # When instant measures (silence, days silent) are taken: the end of the as-of date, or now when that
+    # is still to come (the as-of date is today), so that a live view never counts silence not yet passed.
+    at_us: int
     days: dict[date, GroupDay] = field(default_factory=dict)
     first_day: date | None = None  # first local day with any event
     last_member_message_us: int | None = None  # on or before end_us
@@ -190,7 +194,11 @@ def load_histories(
     if not infos:
         return []
     ids = [g.id for g in infos] if group_ids is not None else None
-    histories = {g.id: GroupHistory(g, as_of, end_of_day_us(as_of, g.zone)) for g in infos}
+    now_us = to_us(utcnow())
+    histories: dict[int, GroupHistory] = {}
+    for g in infos:
+        end_us = end_of_day_us(as_of, g.zone)
+        histories[g.id] = GroupHistory(g, as_of, end_us, min(end_us, now_us))
     with _beside(connection, fresh, _member_activity_rows, workspace_id, ids, as_of, thresholds) as activity:
         _load_days(connection, workspace_id, ids, histories, as_of, days_back, with_hours)
         _load_last_messages(connection, workspace_id, ids, histories, as_of)

@@ -56,16 +56,17 @@ def lifecycle_facts(
     planned_end: date | None,
     last_member_message_us: int | None,
     created_us: int | None,
-    end_of_day_us: int,
+    at_us: int,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> LifecycleFacts:
-    """The facts from rollups: `end_of_day_us` is local midnight at the end of `as_of`.
+    """The facts from rollups, silence taken at `at_us`: local midnight at the end of `as_of`, or now
+    when that is still to come.
 
     A group where no member has spoken yet has been silent since it was created.
     """
     week = thresholds.week_days
     reference = last_member_message_us if last_member_message_us is not None else created_us
-    silent = None if reference is None else max(0, end_of_day_us - reference) / US_PER_DAY
+    silent = None if reference is None else max(0, at_us - reference) / US_PER_DAY
     return LifecycleFacts(
         as_of=as_of,
         created=created,
