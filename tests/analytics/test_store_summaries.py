@@ -206,3 +206,19 @@ def test_silence_of_today_is_taken_now_and_of_a_past_date_at_its_end(engine: Eng
     spoke = [to_us(t) for t in (earlier, earlier + timedelta(minutes=1), last) if to_us(t) < end]
     assert spoke  # the day before today had a message of the earlier ones
     assert summary(engine, workspace, past).silence_hours == pytest.approx((end - max(spoke)) / 3.6e9)
+
+
+def test_speakers_who_left_are_not_members_of_the_ratio_but_count_in_the_concentration(
+    engine: Engine, workspace: int
+) -> None:
+    """Four join, three speak, two of those leave: of the two members left one spoke (ratio 0.5, lurker
+    share 0.5, never a ratio above 1 beside a lurker share); the concentration still weighs all three."""
+    events = [join(n, at(0, -60)) for n in range(1, 5)]
+    events += [message(1, at(0, 0)), message(2, at(0, 1)), message(2, at(0, 2)), message(3, at(0, 3))]
+    events += [leave(2, at(1, 0)), leave(3, at(1, 1))]
+    import_events(engine, workspace, iter(events))
+    fill_rollups(engine)
+    s = summary(engine, workspace, DAY0 + timedelta(days=2))
+    assert (s.members, s.speakers_30d) == (2, 1)
+    assert s.speaker_ratio == 0.5 and s.lurker_share == 0.5
+    assert s.concentration.top_share == pytest.approx(2 / 4)  # the top speaker (member 2) of all four

@@ -96,8 +96,9 @@ class GroupHistory:
     last_member_message_us: int | None = None  # on or before end_us
     members: list[MemberState] = field(default_factory=list)  # present at end_us, bots left out
     departed_today: int = 0  # members who left (by themselves) on the as-of day
-    speakers_30: int = 0  # distinct member speakers in the trailing 30 days, including those gone since
-    messages_by_speaker_30: list[int] = field(default_factory=list)  # member messages of each of them
+    speakers_30: int = 0  # members (present at end_us) who spoke in the trailing 30 days
+    # Member messages of each member who spoke in the trailing 30 days, including those gone since.
+    messages_by_speaker_30: list[int] = field(default_factory=list)
 
     @property
     def created(self) -> date | None:
@@ -463,7 +464,6 @@ def _apply_member_activity(
         by_group[fetched[0]][fetched[1]] = fetched
         history = histories.get(fetched[0])
         if history is not None and not fetched[7] and int(fetched[3] or 0) & month and fetched[4]:
-            history.speakers_30 += 1
             history.messages_by_speaker_30.append(int(fetched[4]))
     for group_id, history in histories.items():
         found = by_group.get(group_id)
@@ -478,6 +478,8 @@ def _apply_member_activity(
             member.messages_30 = int(row[4] or 0)
             member.answers_30 = int(row[5] or 0)
             member.received_30 = int(row[6] or 0)
+            if not member.is_operator and member.spoke_mask & month and member.messages_30:
+                history.speakers_30 += 1
 
 
 def _as_date(value: Any) -> date | None:

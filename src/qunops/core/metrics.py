@@ -155,7 +155,8 @@ def _quiet_overlap_us(start_us: int, end_us: int, zone: ZoneInfo, quiet: tuple[i
 
 
 def speaker_ratio(speakers: int, members: int) -> float:
-    """Distinct member speakers in 30 days ÷ members at the end of the window (0 without members)."""
+    """Members at the end of the window who spoke in its 30 days ÷ those members (0 without members): a
+    share of the members, between 0 and 1, and 1 minus the lurker share."""
     return speakers / members if members > 0 else 0.0
 
 
