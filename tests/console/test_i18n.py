@@ -20,8 +20,11 @@ from qunops.analytics.detail import group_detail
 from qunops.analytics.groups import GroupSummary, group_summaries
 from qunops.console.app import create_app
 from qunops.console.data import CHART_DAYS, forget_summaries
-from qunops.console.i18n import ZH, translate
+from qunops.console.i18n import JOIN_CHANNELS, ZH, term, translate
+from qunops.core.events import JoinChannel
 from qunops.core.lifecycle import Stage
+from qunops.core.registry import DurationKind, EntryThreshold, GroupType
+from qunops.core.roles import Role
 from qunops.core.texts import Text
 from qunops.demo import DEMO_PASSWORD, DEMO_VIEWER, build_demo
 from qunops.settings import Settings
@@ -92,6 +95,16 @@ def test_translate_falls_back_to_english_and_keeps_plain_labels_as_they_were() -
     assert translate("zh", "Overview") == "总览" and translate("en", "Overview") == "Overview"
     assert translate("zh", "alert|Open") == "待处理"
     assert translate("zh", "{n} moons") == "{n} moons"
+
+
+def test_every_value_the_pages_show_as_a_word_has_a_chinese_entry() -> None:
+    """Roles, group types, durations, entry thresholds and stages are the code's values, not data."""
+    for enum in (Role, GroupType, DurationKind, EntryThreshold, Stage):
+        assert sorted(str(v) for v in enum if str(v) not in ZH) == [], enum
+    assert sorted(JOIN_CHANNELS) == sorted(str(c) for c in JoinChannel)
+    assert sorted(label for label in JOIN_CHANNELS.values() if label not in ZH) == []
+    assert term("zh", GroupType.FIRST_PURCHASE) == "首购" and term("en", "first_purchase") == "first purchase"
+    assert term("en", Role.OPINION_LEADER) == "opinion leader" and term("en", "kol") == "KOL"
 
 
 # --- The pages, on a simulated workspace with alerts of many kinds ------------------------------------
@@ -233,3 +246,36 @@ def test_every_reason_of_the_word_lists_has_a_chinese_entry() -> None:
     reasons |= {entry[3] if isinstance(entry, tuple) else entry.explanation for entry in CONTACT_PHRASES}
     assert len(reasons) > 10
     assert sorted(r for r in reasons if r not in ZH) == []
+
+
+def test_a_member_page_in_chinese_names_their_roles_and_how_they_joined(
+    demo: Demo, clients: dict[str, TestClient]
+) -> None:
+    """The member page says roles (核心, 流失中, 答疑者…) and join channels as the group page does."""
+    member, roles = max(
+        (item for s in demo.summaries for item in s.roles_by_member().items()), key=lambda item: len(item[1])
+    )
+    assert len(roles) >= 3
+    path = f"/members/{member}?as_of={AS_OF.isoformat()}"
+    zh, en = clients["zh"].get(path).text, clients["en"].get(path).text
+    for role in roles:
+        assert f'<span class="role {role}">{ZH[role]}</span>' in zh
+        assert f'<span class="role {role}">{term("en", role)}</span>' in en
+        assert f">{role}<" not in zh and f">{role.replace('_', ' ')}<" not in zh
+    channels = {translate("zh", label) for label in JOIN_CHANNELS.values()}
+    assert any(f"<td>{c}</td>" in zh for c in channels)
+    assert not any(f"<td>{c}</td>" in zh for c in JOIN_CHANNELS)
+    assert any(f"<td>{label}</td>" in en for label in JOIN_CHANNELS.values())
+
+
+def test_group_types_read_as_words_and_tags_as_typed(demo: Demo, clients: dict[str, TestClient]) -> None:
+    day = AS_OF.isoformat()
+    zh = clients["zh"].get(f"/?as_of={day}&per_page=100").text
+    en = clients["en"].get(f"/?as_of={day}&per_page=100").text
+    types = {s.group_type for s in demo.summaries}
+    assert {"first_purchase", "customer_service"} <= types
+    for group_type in types:
+        assert f"<td>{ZH[group_type]}</td>" in zh and f"<td>{group_type}</td>" not in zh
+        assert f"<td>{term('en', group_type)}</td>" in en
+    assert "<td>first purchase</td>" in en and "<td>first_purchase</td>" not in en
+    assert '<span class="tag">simulated</span>' in zh  # a tag is the operator's own word

@@ -229,6 +229,7 @@ ZH: dict[str, str] = {
     "answerer": "答疑者",
     "opinion_leader": "意见领袖",
     "suspected_spammer": "疑似广告",
+    "bot": "机器人",
     "Joined in 30 days": "30 天内入群",
     "Spoke within a week": "一周内发言",
     "Activation": "激活率",
@@ -256,6 +257,13 @@ ZH: dict[str, str] = {
     "task": "任务",
     "proof_of_income": "收入证明",
     "questionnaire": "问卷",
+    # How a member joined (`JOIN_CHANNELS`).
+    "invited directly": "直接邀请",
+    "invite link": "邀请链接",
+    "QR code": "扫码入群",
+    "join request approved": "申请通过",
+    "there when the group was created": "建群时就在",
+    "unknown": "未知",
     # Alert kinds (the overview's alert badges).
     "silence": "沉默",
     "leave_wave": "退群潮",
@@ -560,6 +568,21 @@ ZH: dict[str, str] = {
 }
 
 
+# Values of the code's enums that a page shows as words (roles, group types, stages…) read in English as
+# the value with spaces ("opinion leader"), but for these.
+EN_TERMS = {"kol": "KOL"}
+
+# How a member came into a group (`core.events.JoinChannel`), as the member page says it.
+JOIN_CHANNELS = {
+    "invite": "invited directly",
+    "link": "invite link",
+    "qr": "QR code",
+    "request": "join request approved",
+    "created": "there when the group was created",
+    "unknown": "unknown",
+}
+
+
 def language_of(request: Request) -> str:
     """The language chosen in this session or cookie, else the one the viewer's workspace sets, else the
     browser's first supported one."""
@@ -598,10 +621,39 @@ def sentence(language: str, value: str) -> str:
     return translate(language, value) if isinstance(value, Text) else value
 
 
+def term(language: str, value: str) -> str:
+    """An enum value the code stores (a role, group type, stage, join channel…) as a word of the language.
+    Only for the code's own values: data (tags, names) is shown as it is."""
+    value = str(value)
+    if language == "zh" and value in ZH:
+        return ZH[value]
+    return EN_TERMS.get(value, value.replace("_", " "))
+
+
+def join_channel(language: str, value: str | None) -> str:
+    """How a member joined (`JoinChannel`) in words; a value the code does not know is shown as stored."""
+    if not value:
+        return "—"
+    label = JOIN_CHANNELS.get(value)
+    return translate(language, label) if label else value
+
+
 @pass_context
 def gettext(context: Any, text: str, **values: Any) -> str:
     """`_("Label")` in templates."""
     return translate(language_of(context["request"]), text, **values)
+
+
+@pass_context
+def term_of(context: Any, value: str) -> str:
+    """`value|term` in templates."""
+    return term(language_of(context["request"]), value)
+
+
+@pass_context
+def join_channel_of(context: Any, value: str | None) -> str:
+    """`value|join_channel` in templates."""
+    return join_channel(language_of(context["request"]), value)
 
 
 @pass_context
