@@ -128,15 +128,15 @@ def test_new_events_get_verdicts_and_the_flagged_member_a_case(engine: Engine, w
 def test_overturning_a_verdict_changes_the_next_verdict_for_the_same_text(
     engine: Engine, workspace: int
 ) -> None:
-    text = "加我微信 abc12345 了解详情"
-    store_events(engine, workspace, message(5, timedelta(0), text))
+    text = "加我微信 abc12345 了解详情"  # from members who have just joined: a newcomer's contact ad
+    store_events(engine, workspace, join(5, -timedelta(minutes=5)), message(5, timedelta(0), text))
     assert service.moderate_new_events(engine, workspace, T0).flagged == 1
     with engine.begin() as connection:
         state = service.review(
             connection, workspace, pending_case(engine, workspace, 5), "overturn", ADMIN, "our own staff", T0
         )
     assert state == "overturned"
-    store_events(engine, workspace, message(6, timedelta(hours=1), text))
+    store_events(engine, workspace, join(6, timedelta(minutes=55)), message(6, timedelta(hours=1), text))
     run = service.moderate_new_events(engine, workspace, T0 + timedelta(hours=1))
     assert (run.judged, run.flagged) == (1, 0)
     with engine.connect() as connection:
@@ -523,3 +523,48 @@ def _us(moment: datetime) -> int:
     from qunops.core.time import to_us
 
     return to_us(moment)
+
+
+def _newcomer_findings(engine: Engine, workspace: int) -> dict[int, list[str]]:
+    """Each judged message's newcomer findings' explanations, by its sender's test number."""
+    with engine.connect() as connection:
+        book = service.RuleBook(connection, workspace, service.ClassifierChoice(None, {}, "rules only"))
+        numbers = dict(connection.execute(select(members.c.id, members.c.external_id)).all())
+        found: dict[int, list[str]] = {}
+        for item in service.judge(connection, workspace, service.Window(), book):
+            who = int(numbers[item.member_id]) - 1000
+            found[who] = found.get(who, []) + [
+                f.explanation for f in item.verdict.findings if f.rule.startswith("newcomer")
+            ]
+    return found
+
+
+def test_only_members_the_history_shows_arriving_are_newcomers(engine: Engine, workspace: int) -> None:
+    """An export starts in the middle of a group's life, so having sent no message the store knows of does
+    not make a member new. Where the source records joins, a member without a stored join was there before
+    the export began; where it records none, whoever speaks in the history's first week is of unknown
+    standing, and one first seen later is new (the join-and-post ad)."""
+    ad = "详情请访问 http://promo.example.net/x 加我微信 abc12345"
+    records_joins = GroupRef(Platform.QQ, "g2", "Joins recorded")
+    store_events(
+        engine,
+        workspace,
+        # A source without joins (GROUP): the first week, then later.
+        message(1, timedelta(0), "早上好"),
+        message(2, timedelta(days=2), ad),
+        message(4, timedelta(days=10), ad),
+        message(5, timedelta(days=11), "hi"),
+        message(5, timedelta(days=11, minutes=1), ad),
+        # A source that records joins.
+        message(6, timedelta(0), "早", group=records_joins),
+        join(3, timedelta(days=3), group=records_joins),
+        message(3, timedelta(days=3, minutes=5), ad, group=records_joins),
+        message(7, timedelta(days=20), ad, group=records_joins),
+    )
+    found = _newcomer_findings(engine, workspace)
+    assert found[1] == [] and found[2] == [] and found[6] == [] and found[7] == []
+    assert found[3] and "joined 0.1 hours ago" in found[3][0]
+    assert found[4] == ["a newcomer (has sent no message before) posts contact, link in their first messages"]
+    assert (
+        found[5][-1] == "a newcomer (has sent 1 message before) posts contact, link in their first messages"
+    )

@@ -866,6 +866,8 @@ i18n.ZH.update(
         "the same text {count} times in {seconds} seconds": "{seconds} 秒内把同一段话发了 {count} 次",
         "joined {hours:.1f} hours ago": "{hours:.1f} 小时前入群",
         "has sent {count} messages before": "此前只发过 {count} 条消息",
+        "has sent no message before": "此前没有发过消息",
+        "has sent 1 message before": "此前只发过 1 条消息",
         "{first}; {second}": "{first}；{second}",
         "link": "链接",  # the rule families a newcomer's first messages carried
         "contact": "联系方式",

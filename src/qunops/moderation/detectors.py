@@ -622,8 +622,8 @@ class NewcomerDetector:
         if fresh and st.joined_at is not None:
             hours = (message.ts - st.joined_at).total_seconds() / 3600
             who.append(Text("joined {hours:.1f} hours ago", hours=hours))
-        if early:
-            who.append(Text("has sent {count} messages before", count=st.messages_before))
+        if early and st.messages_before is not None:
+            who.append(_sent_before(st.messages_before))
         what = listing([Text(family) for family in sorted({f.rule.split(":")[0] for f in carried})])
         newcomer = Text("{first}; {second}", first=who[0], second=who[1]) if len(who) == 2 else who[0]
         return [
@@ -635,6 +635,14 @@ class NewcomerDetector:
                 Text("a newcomer ({who}) posts {what} in their first messages", who=newcomer, what=what),
             )
         ]
+
+
+def _sent_before(count: int) -> Text:
+    if count == 0:
+        return Text("has sent no message before")
+    if count == 1:
+        return Text("has sent 1 message before")
+    return Text("has sent {count} messages before", count=count)
 
 
 class MentionSpamDetector:

@@ -34,6 +34,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import text as sql_text
 
 from qunops.actions import (
     EXPORT_ONLY,
@@ -76,7 +77,7 @@ from qunops.moderation.message import MemberStanding, Message, ModerationContext
 from qunops.moderation.store import flagged_counts as flagged_counts
 from qunops.moderation.store import flagged_on_day as flagged_on_day
 from qunops.moderation.verdict import Moderator, Verdict
-from qunops.store.schema import events, groups, member_days, members, memberships
+from qunops.store.schema import LIFECYCLE_WHERE, events, groups, member_days, members, memberships
 
 log = logging.getLogger(__name__)
 
@@ -578,11 +579,19 @@ def judge(connection: Connection, workspace_id: int, window: Window, rules: Rule
             payload=data if isinstance(data, dict) else {},
         )
         privileged = bool(is_admin or (owner is not None and owner == member_id))
-        context = ModerationContext(standing.of(group_id, member_id, privileged), activity)
+        context = ModerationContext(standing.of(group_id, member_id, privileged, ts_us), activity)
         verdict = moderator.moderate(message, context)
         if member_id is not None:
             standing.spoke(group_id, member_id)
         yield Judged(event_id, group_id, member_id, ts_us, text or "", verdict, settings)
+
+
+# How many messages a member sent before is evidence of being new only where the store would know: an
+# export starts in the middle of a group's life. Where the group's source records joins, a member with no
+# stored join was there before the history began; where it records none, everyone who speaks within this
+# long of the group's first stored event is speaking for the first time as far as the store knows.
+HISTORY_WARM_UP = timedelta(days=7)
+_WARM_UP_US = int(HISTORY_WARM_UP.total_seconds() * 1_000_000)
 
 
 class _Standing:
@@ -593,6 +602,7 @@ class _Standing:
         self.window_start_us = window_start_us
         self.joined_us: dict[tuple[int, int], int | None] = {}
         self.messages: dict[tuple[int, int], int] = {}
+        self.history_starts: dict[int, tuple[int, bool]] = {}  # first stored event, joins recorded
 
     def _load(self, key: tuple[int, int]) -> None:
         if key in self.messages:
@@ -629,17 +639,39 @@ class _Standing:
     def spoke(self, group_id: int, member_id: int) -> None:
         self.messages[(group_id, member_id)] += 1
 
-    def of(self, group_id: int, member_id: int | None, privileged: bool) -> MemberStanding:
+    def of(self, group_id: int, member_id: int | None, privileged: bool, ts_us: int) -> MemberStanding:
         if member_id is None:
             return MemberStanding(privileged=privileged)
         key = (group_id, member_id)
         self._load(key)
         joined = self.joined_us.get(key)
+        if joined is None:
+            start, records_joins = self._history(group_id)
+            counted = not records_joins and ts_us - start >= _WARM_UP_US
+        else:
+            counted = True
         return MemberStanding(
             joined_at=from_us(joined) if joined is not None else None,
-            messages_before=self.messages[key],
+            messages_before=self.messages[key] if counted else None,
             privileged=privileged,
         )
+
+    def _history(self, group_id: int) -> tuple[int, bool]:
+        """The group's first stored event, and whether its history records any join."""
+        found = self.history_starts.get(group_id)
+        if found is None:
+            start = self.connection.execute(
+                select(func.min(events.c.ts_us)).where(events.c.group_id == group_id)
+            ).scalar()
+            join = self.connection.execute(
+                select(events.c.id)
+                .where(
+                    events.c.group_id == group_id, sql_text(LIFECYCLE_WHERE), events.c.kind == EventKind.JOIN
+                )
+                .limit(1)
+            ).scalar()
+            found = self.history_starts[group_id] = (int(start or 0), join is not None)
+        return found
 
 
 def _replay_recent(
