@@ -156,6 +156,7 @@ def test_a_bad_database_url_is_one_line(url: str, message: str, tmp_path: Path) 
 
 
 def test_a_database_without_schema_says_what_to_run(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").write_bytes(b"")  # a file SQLite opens as an empty database
     env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     result = qunops("groups", env=env, cwd=tmp_path)
     assert result.returncode == 2
@@ -174,3 +175,19 @@ def test_usage_errors_are_short_and_exit_2(args: list[str], tmp_path: Path) -> N
     result = qunops(*args, env={**os.environ}, cwd=tmp_path)
     assert result.returncode == 2
     assert "Error" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_read_command_does_not_create_a_missing_database(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{missing}"}
+    how = "or choose another with --database"
+    for command in (["groups"], ["report"], ["import", str(tmp_path)]):
+        result = qunops(*command, env=env, cwd=tmp_path)
+        assert result.returncode == 2, result
+        assert (
+            result.stderr.strip()
+            == f"error: no database at {missing}: run `qunops init` to create one, {how}"
+        )
+        assert not missing.exists()
+    assert qunops("init", env={**env, "QUNOPS_ADMIN_PASSWORD": "correct horse"}, cwd=tmp_path).returncode == 0
+    assert missing.exists() and qunops("groups", env=env, cwd=tmp_path).returncode == 0

@@ -6,11 +6,14 @@ so they never import the entry point itself.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from qunops.settings import Settings, load_settings
 from qunops.store.db import open_engine, require_current, upgrade
@@ -25,15 +28,37 @@ class CliError(Exception):
 
 
 def settings_and_engine(database: str | None = None, migrate: bool = False) -> tuple[Settings, Engine]:
+    """The settings and an engine on their database. Only commands that set the schema up (`migrate`:
+    `qunops init`, `qunops db upgrade`) may create a SQLite file; the others refuse a missing one rather
+    than leave an empty file behind (SQLite creates the file on connecting)."""
     settings = load_settings()
     if database:
         settings = settings.model_copy(update={"database_url": database})
+    if not migrate:
+        _require_sqlite_file(settings.database_url)
     engine = open_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     else:
         require_current(engine)
     return settings, engine
+
+
+def _require_sqlite_file(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # open_engine says what is wrong with it
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return  # a SQLite URI names its own mode (mode=rwc creates, mode=rw does not)
+    path = Path(database).expanduser()
+    if path.parent.is_dir() and not path.exists():  # a missing folder: open_engine names it
+        raise CliError(
+            f"no database at {path}: run `qunops init` to create one, or choose another with --database"
+        )
 
 
 DatabaseOption = Annotated[
