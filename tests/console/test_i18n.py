@@ -21,12 +21,14 @@ from qunops.analytics.groups import GroupSummary, group_summaries
 from qunops.console.app import create_app
 from qunops.console.data import CHART_DAYS, forget_summaries
 from qunops.console.i18n import JOIN_CHANNELS, ZH, term, translate
+from qunops.console.settings_pages import THRESHOLD_SECTIONS, threshold_sections
+from qunops.console.state import threshold_fields
 from qunops.core.events import JoinChannel
 from qunops.core.lifecycle import Stage
 from qunops.core.registry import DurationKind, EntryThreshold, GroupType
 from qunops.core.roles import Role
 from qunops.core.texts import Text
-from qunops.demo import DEMO_PASSWORD, DEMO_VIEWER, build_demo
+from qunops.demo import DEMO_PASSWORD, DEMO_USER, DEMO_VIEWER, build_demo
 from qunops.settings import Settings
 from qunops.simulate import SimulationConfig
 from qunops.store.schema import workspaces
@@ -279,3 +281,39 @@ def test_group_types_read_as_words_and_tags_as_typed(demo: Demo, clients: dict[s
         assert f"<td>{term('en', group_type)}</td>" in en
     assert "<td>first purchase</td>" in en and "<td>first_purchase</td>" not in en
     assert '<span class="tag">simulated</span>' in zh  # a tag is the operator's own word
+
+
+def test_every_threshold_has_a_label_of_its_own_in_both_languages() -> None:
+    named = [name for _, labels in THRESHOLD_SECTIONS for name in labels]
+    assert sorted(named) == sorted(name for name, _, _ in threshold_fields())  # each once, none missing
+    assert [f.name for _, fields in threshold_sections() for f in fields] == named
+    labels = {name: label for _, section in THRESHOLD_SECTIONS for name, label in section.items()}
+    assert labels["answer_window_s"] == "Answer window (seconds)"
+    assert all(label != name.replace("_", " ") and label[0].isupper() for name, label in labels.items())
+    assert len(set(labels.values())) == len(labels)
+    titles = [title for title, _ in THRESHOLD_SECTIONS]
+    assert sorted(text for text in [*labels.values(), *titles] if text not in ZH) == []
+
+
+def test_the_settings_form_labels_thresholds_and_says_how_many_fields_need_fixing(demo: Demo) -> None:
+    with TestClient(demo.app) as client:  # type: ignore[arg-type]
+        token = token_of(client)
+        form = {"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"}
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        client.get("/language?set=en&next=/", follow_redirects=False)
+        token = token_of(client)  # the session's, after logging in
+        page = client.get("/settings").text
+        assert "Answer window (seconds)" in page and "Red packet claim window (seconds)" in page
+        assert "answer window s" not in page and "thriving wad" not in page
+        assert '<span class="default" id="default-answer_window_s">Default 3600</span>' in page
+        # Nothing is saved: every form below has an error.
+        one = {"csrf_token": token, "timezone": "UTC", "dead_days": "x"}
+        answer = client.post("/settings/workspace", data=one)
+        assert answer.status_code == 400 and ">1 field needs fixing</p>" in answer.text
+        assert "× errors" not in answer.text
+        two = {**one, "cooling_drop": "2"}
+        assert ">2 fields need fixing</p>" in client.post("/settings/workspace", data=two).text
+        client.get("/language?set=zh&next=/", follow_redirects=False)
+        zh = client.post("/settings/workspace", data=two).text
+        assert ">有 2 处需要修改</p>" in zh and "回答时限（秒）" in zh and "默认 3600" in zh
+        assert "Answer window" not in zh and "fields need fixing" not in zh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -27,6 +28,121 @@ from qunops.core.texts import Text, recognised
 from qunops.store.accounts import AccountError, create_user, grant
 
 router = APIRouter(include_in_schema=False)
+
+# Every threshold of `core.thresholds.Thresholds` by section, with the label the settings page gives it
+# (units spelled out; the Chinese is in `console/i18n.py`).
+THRESHOLD_SECTIONS: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        "Active days and answers",
+        {
+            "active_day_messages": "Active day: member messages (at least)",
+            "active_day_speakers": "Active day: members who spoke (at least)",
+            "new_member_days": "A member is new for (days)",
+            "answer_window_s": "Answer window (seconds)",
+            "answer_follow_s": "A message soon after a question answers it (seconds)",
+            "red_packet_claim_window_s": "Red packet claim window (seconds)",
+        },
+    ),
+    (
+        "Measuring windows",
+        {
+            "week_days": "Week window (days)",
+            "speaker_window_days": "Speaker ratio window (days)",
+            "responsiveness_days": "Responsiveness window (days)",
+            "red_packet_days": "Red packet window (days)",
+            "long_lurker_days": "Long-term lurker after (days)",
+        },
+    ),
+    (
+        "Silence and lifecycle",
+        {
+            "silence_alert_hours": "Silence alert after (hours)",
+            "quiet_hours_start": "Quiet hours start (hour, 0–23)",
+            "quiet_hours_end": "Quiet hours end (hour, 0–23)",
+            "dead_days": "Dead after silence of (days)",
+            "dormant_days": "Dormant after silence of (days)",
+            "launching_days": "Launching for (days)",
+            "thriving_wad": "Thriving: weekly active days (at least)",
+            "steady_wad": "Steady: weekly active days (at least)",
+            "cooling_wad": "Cooling: weekly active days (at most)",
+            "cooling_drop": "Cooling: week-on-week drop in messages (share)",
+        },
+    ),
+    (
+        "Members and roles",
+        {
+            "lurker_days": "Lurker after silence of (days)",
+            "core_active_days": "Core: active days (at least)",
+            "core_window_days": "Core: counted over (days)",
+            "regular_active_days": "Regular: active days (at least)",
+            "regular_window_days": "Regular: counted over (days)",
+            "slipping_silent_min_days": "Slipping: silent for at least (days)",
+            "slipping_silent_max_days": "Slipping: silent for at most (days)",
+            "answerer_answers": "Answerer: questions answered (at least)",
+            "opinion_leader_share": "Opinion leaders: top share of members",
+            "opinion_leader_min_received": "Opinion leader: replies and mentions received (at least)",
+            "concentration_top_share": "Concentration: top share of speakers",
+        },
+    ),
+    (
+        "Role-structure checks",
+        {
+            "officials_per_100_members": "Official accounts per 100 members (at most)",
+            "young_group_days": "Young group: younger than (days)",
+            "young_group_active_members": "Young group: fewer active members than",
+            "opinion_leader_group_members": "Opinion leader needed above (members)",
+        },
+    ),
+    (
+        "Alerts",
+        {
+            "leave_wave_share": "Leave wave: share of members leaving in 24 hours",
+            "leave_wave_min_leaves": "Leave wave: members leaving (at least)",
+            "spam_burst_flagged": "Spam burst: flagged messages in a day",
+            "newcomers_silent_joins": "Silent newcomers: joins in a week (at least)",
+            "red_packet_min_gap_days": "Red packet suggested after (days without one)",
+            "fading_group_age_days": "Fading group: age (days, at least)",
+        },
+    ),
+    (
+        "Health score",
+        {
+            "health_weight_wad": "Weight of weekly active days (points)",
+            "health_weight_messages": "Weight of messages per active day (points)",
+            "health_weight_speakers": "Weight of the speaker ratio (points)",
+            "health_weight_newcomers": "Weight of new-member speakers (points)",
+            "health_weight_responsiveness": "Weight of responsiveness (points)",
+            "health_weight_silence": "Weight of silence (points)",
+            "health_half_messages": "Half the points at (messages per active day)",
+            "health_half_speaker_ratio": "Half the points at (speaker ratio)",
+            "health_half_newcomers": "Half the points at (new-member speakers per active day)",
+            "health_half_silence_hours": "Half the points at (hours of silence)",
+        },
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdField:
+    name: str
+    label: str
+    kind: type
+    default: Any
+
+
+def threshold_sections() -> list[tuple[str, list[ThresholdField]]]:
+    """The settings page's thresholds: (section title, its fields), in `THRESHOLD_SECTIONS`' order. A
+    threshold no section names yet shows at the end under its field name."""
+    fields = {name: (kind, default) for name, kind, default in threshold_fields()}
+    sections = [
+        (title, [ThresholdField(name, label, *fields.pop(name)) for name, label in labels.items()])
+        for title, labels in THRESHOLD_SECTIONS
+    ]
+    if fields:
+        sections[-1][1].extend(
+            ThresholdField(n, n.replace("_", " "), kind, default) for n, (kind, default) in fields.items()
+        )
+    return sections
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -147,7 +263,7 @@ def _settings_page(
         "user": viewer,
         "users": users,
         "roles": [str(r) for r in WorkspaceRole],
-        "fields": threshold_fields(),
+        "sections": threshold_sections(),
         "values": values,
         "timezone": submitted.get("timezone", zone) if submitted else zone,
         "language": submitted.get("language", "") if submitted else (viewer.workspace.language or ""),
