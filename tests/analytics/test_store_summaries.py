@@ -222,3 +222,15 @@ def test_speakers_who_left_are_not_members_of_the_ratio_but_count_in_the_concent
     assert (s.members, s.speakers_30d) == (2, 1)
     assert s.speaker_ratio == 0.5 and s.lurker_share == 0.5
     assert s.concentration.top_share == pytest.approx(2 / 4)  # the top speaker (member 2) of all four
+
+
+def test_a_group_whose_history_begins_after_the_date_is_not_among_the_groups_of_that_date(
+    filled: Engine, workspace: int
+) -> None:
+    with filled.connect() as connection:
+        before = group_summaries(connection, workspace, DAY0 - timedelta(days=10))
+        first = group_summaries(connection, workspace, DAY0)
+        group = first[0].id
+        asked = group_summaries(connection, workspace, DAY0 - timedelta(days=10), [group])
+    assert before == [] and [s.id for s in first] == [group]
+    assert [s.id for s in asked] == [group]  # asked for by id, it is still given (its page can say why)

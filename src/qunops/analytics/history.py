@@ -96,6 +96,7 @@ class GroupHistory:
     last_member_message_us: int | None = None  # on or before end_us
     members: list[MemberState] = field(default_factory=list)  # present at end_us, bots left out
     departed_today: int = 0  # members who left (by themselves) on the as-of day
+    begins_later: bool = False  # its history (it has one) begins after the as-of date
     speakers_30: int = 0  # members (present at end_us) who spoke in the trailing 30 days
     # Member messages of each member who spoke in the trailing 30 days, including those gone since.
     messages_by_speaker_30: list[int] = field(default_factory=list)
@@ -188,8 +189,9 @@ def load_histories(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     with_hours: bool = False,
 ) -> list[GroupHistory]:
-    """Every group of the workspace (or the given ones) as of the date: `days_back` days of group rollups
-    ending with `as_of`, the last member message before its end, and its members with their activity."""
+    """Every group of the workspace that exists by the date (or the given ones) as of the date: `days_back`
+    days of group rollups ending with `as_of`, the last member message before its end, and its members
+    with their activity."""
     fresh = not connection.in_transaction()  # sees only committed data, as another connection would
     infos = load_groups(connection, workspace_id, group_ids)
     if not infos:
@@ -205,7 +207,9 @@ def load_histories(
         _load_last_messages(connection, workspace_id, ids, histories, as_of)
         _load_members(connection, workspace_id, ids, histories)
     _apply_member_activity(activity.result(), histories, thresholds)
-    return [histories[g.id] for g in infos]
+    # A workspace's groups as of a date leave out those whose history begins after it (asked for by id,
+    # a group is always given).
+    return [histories[g.id] for g in infos if group_ids is not None or not histories[g.id].begins_later]
 
 
 _T = TypeVar("_T")
@@ -326,20 +330,22 @@ def _load_last_messages(
     as_of: date,
 ) -> None:
     c = group_days.c
+    until = c.day <= as_of
     rows = connection.execute(
         select(
             c.group_id,
-            func.min(c.day),
-            func.max(case((c.member_messages > 0, c.last_message_us), else_=None)),
+            func.min(case((until, c.day), else_=None)),
+            func.max(case((and_(until, c.member_messages > 0), c.last_message_us), else_=None)),
         )
-        .where(_group_filter(c.group_id, workspace_id, ids), c.day <= as_of)
+        .where(_group_filter(c.group_id, workspace_id, ids))
         .group_by(c.group_id)
     )
     for group_id, first_day, last_us in rows:
         history = histories.get(group_id)
         if history is not None:
-            history.first_day = first_day
+            history.first_day = _as_date(first_day)
             history.last_member_message_us = last_us
+            history.begins_later = first_day is None  # it has days, none of them by the as-of date
 
 
 _NO_ROLES: frozenset[str] = frozenset()
