@@ -5,8 +5,10 @@ explanations, role checks, role suggestions and recommendations in Chinese, and 
 from __future__ import annotations
 
 import ast
+import re
 import string
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -283,6 +285,16 @@ def test_group_types_read_as_words_and_tags_as_typed(demo: Demo, clients: dict[s
     assert '<span class="tag">simulated</span>' in zh  # a tag is the operator's own word
 
 
+@contextmanager
+def admin_client(demo: Demo, language: str) -> Iterator[TestClient]:
+    with TestClient(demo.app) as client:  # type: ignore[arg-type]
+        token = token_of(client)
+        form = {"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"}
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        client.get(f"/language?set={language}&next=/", follow_redirects=False)
+        yield client
+
+
 def test_every_threshold_has_a_label_of_its_own_in_both_languages() -> None:
     named = [name for _, labels in THRESHOLD_SECTIONS for name in labels]
     assert sorted(named) == sorted(name for name, _, _ in threshold_fields())  # each once, none missing
@@ -296,12 +308,8 @@ def test_every_threshold_has_a_label_of_its_own_in_both_languages() -> None:
 
 
 def test_the_settings_form_labels_thresholds_and_says_how_many_fields_need_fixing(demo: Demo) -> None:
-    with TestClient(demo.app) as client:  # type: ignore[arg-type]
+    with admin_client(demo, "en") as client:
         token = token_of(client)
-        form = {"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"}
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        client.get("/language?set=en&next=/", follow_redirects=False)
-        token = token_of(client)  # the session's, after logging in
         page = client.get("/settings").text
         assert "Answer window (seconds)" in page and "Red packet claim window (seconds)" in page
         assert "answer window s" not in page and "thriving wad" not in page
@@ -317,3 +325,24 @@ def test_the_settings_form_labels_thresholds_and_says_how_many_fields_need_fixin
         zh = client.post("/settings/workspace", data=two).text
         assert ">有 2 处需要修改</p>" in zh and "回答时限（秒）" in zh and "默认 3600" in zh
         assert "Answer window" not in zh and "fields need fixing" not in zh
+
+
+def test_the_moderation_rules_form_puts_each_label_above_its_own_field(demo: Demo) -> None:
+    for language in ("en", "zh"):
+        with admin_client(demo, language) as client:
+            page = client.get("/moderation/rules/workspace").text
+        form = page[page.index('<form method="post" action="/moderation/rules/workspace"') :]
+        fields = re.findall(
+            r'<div class="field">\s*<label for="(\w+)">[^<]+</label>\s*<(?:input|textarea) id="(\w+)"', form
+        )
+        names = [
+            "rules_text",
+            "blocked_keywords",
+            "allowed_domains",
+            "flag_at",
+            "flood_limit",
+            "mention_limit",
+        ]
+        assert [a for a, b in fields if a == b] == [*names, "newcomer_hours"]
+        assert 'rows="6"' in form and 'rows="2"' not in form
+        assert '<fieldset class="detectors"><legend>' in form
