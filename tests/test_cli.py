@@ -177,6 +177,76 @@ def test_usage_errors_are_short_and_exit_2(args: list[str], tmp_path: Path) -> N
     assert "Error" in result.stderr and "Traceback" not in result.stderr
 
 
+SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "samples"
+
+
+def samples() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip("../shared/samples is absent")
+    return SAMPLES.resolve()
+
+
+def test_a_folder_lists_the_files_it_did_not_import(cli_env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    (folder / "media").mkdir(parents=True)
+    write_events(folder / "events.jsonl", EVENTS)
+    (folder / "README.txt").write_text("exported on Monday\n")
+    (folder / "media" / "IMG-0001.jpg").write_bytes(b"\xff\xd8\xff")
+    (folder / "media" / "IMG-0002.jpg").write_bytes(b"\xff\xd8\xff")
+    result = qunops("import", str(folder), env=cli_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr  # a readme and photos beside an export are no failure
+    assert f"{folder / 'README.txt'}: not a known export format (tried: " in result.stdout
+    assert "2 media files" in result.stdout and "IMG-0001" not in result.stdout
+    assert result.stderr == ""
+    summary = json.loads(qunops("import", str(folder), "--json", env=cli_env, cwd=tmp_path).stdout)
+    assert [f["name"] for f in summary["skipped_files"]] == [str(folder / "README.txt")]
+    assert summary["skipped_files"][0]["reason"].startswith("not a known export format (tried: ")
+    assert summary["skipped_media"] == 2
+    assert (summary["events_new"], summary["events_existing"], summary["ok"]) == (0, 3, True)
+
+
+def test_the_samples_folder_names_the_messenger_export(cli_env: dict[str, str], tmp_path: Path) -> None:
+    root = samples()
+    result = qunops("import", str(root), "--dry-run", "--json", env=cli_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    skipped = {f["name"]: f["reason"] for f in json.loads(result.stdout)["skipped_files"]}
+    assert skipped[str(root / "messenger" / "2A_7M.json")].startswith("not a known export format (tried: ")
+    messenger = qunops("import", str(root / "messenger"), env=cli_env, cwd=tmp_path)
+    assert messenger.returncode == 1
+    assert messenger.stderr.strip().splitlines() == [f"✗ {root / 'messenger'}: no chat export in the folder"]
+    assert f"{root / 'messenger' / '2A_7M.json'}: not a known export format" in messenger.stdout
+
+
+def test_an_empty_file_says_so(cli_env: dict[str, str], tmp_path: Path) -> None:
+    empty = tmp_path / "chat.txt"
+    empty.write_bytes(b"")
+    result = qunops("import", str(empty), env=cli_env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"✗ {empty}: empty file"
+
+
+def test_a_dry_run_does_not_call_repeated_events_stored(cli_env: dict[str, str], tmp_path: Path) -> None:
+    events = write_events(tmp_path / "events.jsonl", [*EVENTS, EVENTS[1]])  # a message written twice
+    dry = qunops("import", str(events), "--dry-run", env=cli_env, cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert f"✓ {events} (qunops-jsonl): would add 3, 1 already stored or repeated" in dry.stdout
+    assert "dry run: nothing stored" in dry.stdout and "events to add" in dry.stdout
+    real = qunops("import", str(events), env=cli_env, cwd=tmp_path)
+    assert f"✓ {events} (qunops-jsonl): 3 new, 1 already stored" in real.stdout
+
+
+def test_piped_output_keeps_each_file_on_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / ("a-long-folder-name-" * 4)
+    folder.mkdir()
+    events = write_events(folder / "events.jsonl", EVENTS)
+    narrow = {k: v for k, v in cli_env.items() if k not in ("COLUMNS", "LINES")}
+    result = qunops("import", str(events), env=narrow, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = f"✓ {events} (qunops-jsonl): 3 new, 0 already stored"
+    assert len(line) > 80 and line in result.stdout.splitlines()
+    assert "│ events existing │ 0" in result.stdout
+
+
 def test_a_read_command_does_not_create_a_missing_database(tmp_path: Path) -> None:
     missing = tmp_path / "typo.db"
     env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{missing}"}

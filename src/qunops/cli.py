@@ -150,29 +150,73 @@ def import_command(
         raise typer.Exit(1)
 
 
+SHOWN_SKIPPED = 20  # skipped lines, and skipped files, listed per run before "… and N more"
+
+
 def _print_import_summary(summary: dict[str, object]) -> None:
+    """Each file's outcome, the files passed over, then the totals. Piped output is not wrapped (a line
+    per file, whatever its length); a terminal wraps as usual."""
+    wrap = not out.is_terminal
+    dry_run = bool(summary["dry_run"])
+    # A dry run stores nothing: its "existing" events are those stored before and those repeated in
+    # the files themselves (which a real import would store once).
+    existing = "already stored or repeated" if dry_run else "already stored"
     files = summary["files"]
     assert isinstance(files, list)
     for f in files:
         if f["error"]:
             err.print(f"[red]✗[/red] {escape(f['error'])}", highlight=False, soft_wrap=True)
+            continue
+        if dry_run:
+            counts = f"would add {f['events_new']}, {f['events_existing']} {existing}"
         else:
+            counts = f"{f['events_new']} new, {f['events_existing']} {existing}"
+        out.print(
+            f"[green]✓[/green] {escape(f['name'])} ({f['format']}): {counts}", highlight=False, soft_wrap=wrap
+        )
+        for skipped in f["skipped"][:SHOWN_SKIPPED]:
             out.print(
-                f"[green]✓[/green] {escape(f['name'])} ({f['format']}): {f['events_new']} new, "
-                f"{f['events_existing']} already stored",
+                f"    skipped line {skipped['line']}: {escape(skipped['reason'])}",
                 highlight=False,
+                soft_wrap=wrap,
             )
-            for skipped in f["skipped"][:20]:
-                out.print(f"    skipped line {skipped['line']}: {escape(skipped['reason'])}", highlight=False)
-            if len(f["skipped"]) > 20:
-                out.print(f"    … and {len(f['skipped']) - 20} more skipped lines")
-    table = Table(title="dry run: nothing stored" if summary["dry_run"] else "imported", show_header=False)
-    for key in ("groups", "members", "events_new", "events_existing", "first", "last"):
-        table.add_row(key.replace("_", " "), str(summary[key]))
+        if len(f["skipped"]) > SHOWN_SKIPPED:
+            out.print(f"    … and {len(f['skipped']) - SHOWN_SKIPPED} more skipped lines", highlight=False)
+    skipped_files = summary["skipped_files"]
+    media = summary["skipped_media"]
+    assert isinstance(skipped_files, list) and isinstance(media, int)
+    if skipped_files or media:
+        out.print("[yellow]skipped files[/yellow] (not chat exports):", highlight=False)
+    for skipped in skipped_files[:SHOWN_SKIPPED]:
+        out.print(
+            f"  - {escape(skipped['name'])}: {escape(skipped['reason'])}", highlight=False, soft_wrap=wrap
+        )
+    if len(skipped_files) > SHOWN_SKIPPED:
+        more = len(skipped_files) - SHOWN_SKIPPED
+        out.print(f"  … and {more} more skipped files (--json lists them all)", highlight=False)
+    if media == 1:
+        out.print("  - 1 media file (a photo, video, audio or document)", highlight=False)
+    elif media:
+        out.print(f"  - {media} media files (photos, videos, audio, documents)", highlight=False)
+    table = Table(title="dry run: nothing stored" if dry_run else "imported", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, overflow="fold")
+    rows = [
+        ("groups", summary["groups"]),
+        ("members", summary["members"]),
+        ("events to add" if dry_run else "events new", summary["events_new"]),
+        (f"events {existing}" if dry_run else "events existing", summary["events_existing"]),
+        ("first", summary["first"] or "—"),
+        ("last", summary["last"] or "—"),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
     by_kind = summary["by_kind"]
     assert isinstance(by_kind, dict)
     for kind, count in by_kind.items():
         table.add_row(f"  {kind}", str(count))
+    if skipped_files or media:
+        table.add_row("files skipped", str(len(skipped_files) + media))
     out.print(table)
 
 

@@ -33,7 +33,7 @@ from qunops.core.parallel import python_child
 from qunops.core.texts import Text
 from qunops.core.time import from_us
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, located
-from qunops.importers.detect import detect, expand_paths
+from qunops.importers.detect import detect, find_exports
 from qunops.importers.registry import by_name
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
 from qunops.store.rollups import fill_rollups, fill_within
@@ -77,10 +77,21 @@ class FileReport:
 
 
 @dataclass(slots=True)
+class SkippedFile:
+    """A file found in a folder or zip that is not imported: not an export (a readme, notes, another
+    app's export), with the reason."""
+
+    name: str
+    reason: str
+
+
+@dataclass(slots=True)
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     total: IngestSummary = field(default_factory=IngestSummary)
     dry_run: bool = False
+    skipped_files: list[SkippedFile] = field(default_factory=list)
+    skipped_media: int = 0  # media files beside the exports (photos, voice messages...), passed over
 
     @property
     def ok(self) -> bool:
@@ -109,6 +120,8 @@ class ImportReport:
             "last": from_us(total.last_us).isoformat() if total.last_us is not None else None,
             "dry_run": self.dry_run,
             "ok": self.ok,
+            "skipped_files": [{"name": f.name, "reason": f.reason} for f in self.skipped_files],
+            "skipped_media": self.skipped_media,
         }
 
 
@@ -122,14 +135,16 @@ def import_paths(
     batch_size: int = 5000,
     progress: ProgressFn | None = None,
 ) -> ImportReport:
-    """Import every export the paths name. Errors are per file and reported, never raised."""
+    """Import every export the paths name. Errors are per file and reported, never raised; the files of
+    a folder or zip that are no export are reported as skipped."""
     report = ImportReport(dry_run=dry_run)
     sources: list[SourceFile] = []
     for path in paths:
-        try:
-            sources.extend(expand_paths([path]))
-        except ImportFormatError as exc:
-            report.files.append(FileReport(name=str(path), error=exc.message))
+        found = find_exports(path)
+        sources += found.exports
+        report.files += [FileReport(name=exc.source, error=exc.message) for exc in found.failed]
+        report.skipped_files += [SkippedFile(name, reason) for name, reason in found.skipped]
+        report.skipped_media += found.media
     for source in sources:
         report.files.append(
             _import_file(

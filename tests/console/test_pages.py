@@ -6,9 +6,11 @@ other test reads.
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -270,6 +272,43 @@ def test_why_a_file_did_not_import_is_said_in_the_page_language(console: Console
     assert "cut.json:2：JSON 已损坏（parse error: premature EOF）" in chinese
     assert "other.csv：不是已知的聊天记录导出格式（已尝试：" in chinese
     assert "broken JSON" not in chinese and "not a known export format" not in chinese
+
+
+def test_a_zip_upload_lists_the_files_in_it_that_are_no_export(console: Console, client_as: Client) -> None:
+    """A WhatsApp "with media" zip holds the chat, its photos and whatever else was shared: the job page
+    names each file not imported with its reason (in the page's language) and counts the media."""
+    client, token = client_as("operator")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("_chat.txt", WHATSAPP)
+        zf.writestr("IMG-20201209-WA0001.jpg", b"\xff\xd8\xff")
+        zf.writestr("PTT-20201209-WA0002.opus", b"OggS")
+        zf.writestr("notes.txt", "remember the tea\n")
+        zf.writestr("blank.txt", "")
+    response = client.post(
+        "/import",
+        data={"csrf_token": token},
+        files=[("files", ("Tea with media.zip", archive.getvalue(), "application/zip"))],
+        follow_redirects=False,
+    )
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    job = _wait_for_job(client, job_id)
+    report = job["report"]
+    assert [f["name"] for f in report["files"]] == ["Tea with media.zip!_chat.txt"]
+    assert [(f["name"], f["reason"]) for f in report["skipped_files"]] == [
+        ("Tea with media.zip!blank.txt", "empty file"),
+        ("Tea with media.zip!notes.txt", report["skipped_files"][1]["reason"]),
+    ]
+    assert report["skipped_files"][1]["reason"].startswith("not a known export format (tried: ")
+    assert report["skipped_media"] == 2
+    english = client.get(f"/import/jobs/{job_id}").text
+    assert "Skipped files" in english and "Tea with media.zip!blank.txt: empty file" in english
+    assert "2 media files" in english and "IMG-20201209" not in english
+    client.get("/language?set=zh&next=/", follow_redirects=False)
+    chinese = client.get(f"/import/jobs/{job_id}").text
+    assert "跳过的文件" in chinese and "Tea with media.zip!blank.txt: 空文件" in chinese
+    assert "Tea with media.zip!notes.txt: 不是已知的聊天记录导出格式（已尝试：" in chinese
+    assert "2 个媒体文件" in chinese
 
 
 def test_an_upload_without_files_or_too_large_is_refused_with_a_reason(

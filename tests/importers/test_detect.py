@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from qunops.core.texts import Text
 from qunops.importers.base import ImportFormatError, SourceFile
-from qunops.importers.detect import detect, expand_paths
-from tests.importers.support import memory_source
+from qunops.importers.detect import detect, expand_paths, find_exports
+from tests.importers.support import memory_source, sample
 
 WHATSAPP = "1/29/18, 12:24 - Alice: hi\n"
 QQ = "消息记录（此消息记录为文本格式，不支持重新导入）\n\n2016-07-19 15:27:15 甲(20007919)\n好\n"
@@ -91,3 +92,104 @@ def test_source_file_from_path_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text(WHATSAPP)
     assert SourceFile.from_path(path).head() == WHATSAPP.encode()
+
+
+def _short(name: str, root: Path) -> str:
+    return name.replace(str(root) + "/", "")
+
+
+def test_a_folder_says_which_of_its_files_are_not_exports_and_counts_its_media(tmp_path: Path) -> None:
+    (tmp_path / "chat.txt").write_text(WHATSAPP)
+    (tmp_path / "README.md").write_text("# my exports\n")
+    (tmp_path / "empty.json").write_bytes(b"")
+    (tmp_path / "Media").mkdir()
+    (tmp_path / "Media" / "IMG-0001.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "Media" / "PTT-0001.opus").write_bytes(b"OggS")
+    (tmp_path / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # hidden: not even mentioned
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as zf:
+        zf.writestr("IMG-0002.jpg", b"\xff\xd8")
+    with zipfile.ZipFile(tmp_path / "whatsapp.zip", "w") as zf:
+        zf.writestr("_chat.txt", WHATSAPP)
+        zf.writestr("IMG-0003.jpg", b"\xff\xd8")
+        zf.writestr("notes.txt", "not a chat\n")
+    found = find_exports(tmp_path)
+    assert [_short(s.name, tmp_path) for s in found.exports] == ["chat.txt", "whatsapp.zip!_chat.txt"]
+    assert [(_short(name, tmp_path), reason) for name, reason in found.skipped] == [
+        ("README.md", f"not a known export format (tried: {_tried()})"),
+        ("empty.json", "empty file"),
+        ("photos.zip", "no chat export inside the zip"),  # one line for the zip, not one per photo
+        ("whatsapp.zip!notes.txt", f"not a known export format (tried: {_tried()})"),
+    ]
+    assert all(isinstance(reason, Text) for _, reason in found.skipped)  # the console translates them
+    assert found.media == 3 and found.failed == []
+
+
+def test_a_folder_without_any_export_is_one_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "photos" / "notes.txt").write_text("hello\n")
+    found = find_exports(tmp_path / "photos")
+    assert [exc.message for exc in found.failed] == [f"{tmp_path / 'photos'}: no chat export in the folder"]
+    assert [name for name, _ in found.skipped] == [str(tmp_path / "photos" / "notes.txt")]
+    assert found.media == 1
+    (tmp_path / "nothing").mkdir()
+    (empty,) = find_exports(tmp_path / "nothing").failed
+    assert empty.message == f"{tmp_path / 'nothing'}: the folder is empty"
+    (missing,) = find_exports(tmp_path / "missing").failed
+    assert missing.message == f"{tmp_path / 'missing'}: no such file or folder"
+
+
+def test_a_damaged_zip_member_in_a_folder_fails_alone(tmp_path: Path) -> None:
+    """A file that cannot be read is an error (the run fails), not a skipped file: it may well be the
+    export the operator meant to import."""
+    (tmp_path / "chat.txt").write_text(WHATSAPP)
+    (tmp_path / "empty.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)  # a valid zip of nothing
+    with zipfile.ZipFile(tmp_path / "cut.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("_chat.txt", WHATSAPP * 50)
+    data = (tmp_path / "cut.zip").read_bytes()
+    (tmp_path / "cut.zip").write_bytes(data[:40] + b"\0" * 10 + data[50:])  # the member's bytes damaged
+    found = find_exports(tmp_path)
+    assert [_short(s.name, tmp_path) for s in found.exports] == ["chat.txt"]
+    assert [(_short(name, tmp_path), reason) for name, reason in found.skipped] == [
+        ("empty.zip", "no chat export inside the zip")
+    ]
+    assert [_short(exc.message, tmp_path) for exc in found.failed] == [
+        "cut.zip!_chat.txt: cannot be read (Bad CRC-32 for file '_chat.txt')"
+    ]
+
+
+def test_an_empty_file_and_a_utf16_file_say_so(tmp_path: Path) -> None:
+    with pytest.raises(ImportFormatError) as empty:
+        detect(memory_source(b"", "chat.txt"))
+    assert empty.value.message == "chat.txt: empty file"
+    utf16 = memory_source("\ufeff".encode("utf-16-le") + WHATSAPP.encode("utf-16-le"), "chat.txt")
+    with pytest.raises(ImportFormatError) as wide:
+        detect(utf16)
+    assert wide.value.message == "chat.txt: not UTF-8 text (looks like UTF-16): re-export or convert to UTF-8"
+
+
+def test_a_real_whatsapp_export_saved_as_utf16_is_named_as_such(tmp_path: Path) -> None:
+    text = sample("whatsapp/englishandroid24h.txt").read_text(encoding="utf-8-sig")
+    converted = tmp_path / "chat.txt"
+    converted.write_text(text, encoding="utf-16")  # with its BOM, as Windows editors save "Unicode"
+    with pytest.raises(ImportFormatError, match=r"chat\.txt: not UTF-8 text \(looks like UTF-16\)"):
+        detect(SourceFile.from_path(converted))
+    assert detect(SourceFile.from_path(sample("whatsapp/englishandroid24h.txt"))).name == "whatsapp"
+
+
+def test_the_sample_folder_names_the_messenger_export_it_does_not_import() -> None:
+    root = sample("")
+    found = find_exports(root)
+    skipped = dict(found.skipped)
+    assert skipped[str(root / "messenger" / "2A_7M.json")].startswith("not a known export format (tried: ")
+    assert str(root / "SOURCES.md") in skipped
+    assert str(root / "whatsapp" / "4A_11M.zip!_chat.txt") in [s.name for s in found.exports]
+    assert found.failed == []
+    (only,) = find_exports(root / "messenger").failed
+    assert only.message == f"{root / 'messenger'}: no chat export in the folder"
+
+
+def _tried() -> str:
+    from qunops.importers.registry import IMPORTERS
+
+    return ", ".join(i.name for i in IMPORTERS)

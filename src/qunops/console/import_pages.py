@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.datastructures import UploadFile
 
-from qunops.console import queries
+from qunops.console import i18n, queries
 from qunops.console.auth import CurrentViewer, EditorViewer, engine_of
 from qunops.console.data import refresh_summaries
 from qunops.console.render import is_htmx, page
@@ -105,9 +105,9 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
 
 
 def _readable(job: ImportJob | None) -> ImportJob | None:
-    """The job with its files' errors and the skipped lines' reasons as the `Text` they were written as,
-    so that its page shows them in the operator's language (the stored report keeps the English as
-    written, and each error's template and values beside it)."""
+    """The job with its files' errors, the skipped lines' reasons and the skipped files' reasons as the
+    `Text` they were written as, so that its page shows them in the operator's language (the stored
+    report keeps the English as written, and each error's template and values beside it)."""
     if job is None or not job.report:
         return job
     files = [
@@ -120,7 +120,11 @@ def _readable(job: ImportJob | None) -> ImportJob | None:
         }
         for f in job.report.get("files", [])
     ]
-    return replace(job, report={**job.report, "files": files})
+    skipped_files = [
+        {**s, "reason": _error(s.get("reason"), s.get("reason_text"))}
+        for s in job.report.get("skipped_files") or []
+    ]
+    return replace(job, report={**job.report, "files": files, "skipped_files": skipped_files})
 
 
 def _error(stored: str | None, template: Any) -> str | None:
@@ -138,6 +142,9 @@ def _stored_report(report: ImportReport) -> dict[str, Any]:
     for data, file in zip(stored["files"], report.files, strict=True):
         if isinstance(file.error, Text):
             data["error_text"] = file.error.as_json()
+    for data, skipped in zip(stored["skipped_files"], report.skipped_files, strict=True):
+        if isinstance(skipped.reason, Text):
+            data["reason_text"] = skipped.reason.as_json()
     return stored
 
 
@@ -231,3 +238,25 @@ def _form_error(request: Request, viewer: Any, message: str) -> HTMLResponse:
         {"user": viewer, "jobs": jobs, "limit_mb": MAX_UPLOAD_MB, "error": message, "max_files": MAX_FILES},
         status=400,
     )
+
+
+# The import job page's Chinese, and the importers' sentences about files that are not imported.
+i18n.ZH.update(
+    {
+        "Skipped files": "跳过的文件",
+        "Files in the upload that are not chat exports; nothing of them was imported.": (
+            "上传内容中不是聊天记录导出的文件；这些文件没有导入任何内容。"
+        ),
+        "… and {count} more": "…… 另有 {count} 个",
+        "1 media file (a photo, video, audio or document)": "1 个媒体文件（图片、视频、音频或文档）",
+        "{count} media files (photos, videos, audio, documents)": (
+            "{count} 个媒体文件（图片、视频、音频、文档）"
+        ),
+        "empty file": "空文件",
+        "not UTF-8 text (looks like UTF-16): re-export or convert to UTF-8": (
+            "不是 UTF-8 文本（看起来是 UTF-16）：请重新导出，或转换为 UTF-8"
+        ),
+        "no chat export in the folder": "文件夹里没有聊天记录导出",
+        "the folder is empty": "文件夹是空的",
+    }
+)
