@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ from markupsafe import escape
 
 from qunops.console import import_pages
 from qunops.console.i18n import ZH
+from qunops.console.state import import_job
 from qunops.core.time import to_us
 from qunops.store.schema import penalties
 from tests.console.conftest import Console
@@ -309,6 +311,32 @@ def test_a_zip_upload_lists_the_files_in_it_that_are_no_export(console: Console,
     assert "跳过的文件" in chinese and "Tea with media.zip!blank.txt: 空文件" in chinese
     assert "Tea with media.zip!notes.txt: 不是已知的聊天记录导出格式（已尝试：" in chinese
     assert "2 个媒体文件" in chinese
+
+
+def test_recent_imports_show_failed_files_and_local_times(console: Console, client_as: Client) -> None:
+    client, token = client_as("operator")
+    response = client.post(
+        "/import",
+        data={"csrf_token": token},
+        files=[
+            ("files", ("first.csv", b"a,b\n1,2\n", "text/csv")),
+            ("files", ("second.txt", b"", "text/plain")),
+        ],
+        follow_redirects=False,
+    )
+    job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    job = _wait_for_job(client, job_id)
+    assert job["state"] == "done" and job["report"]["events_new"] == 0
+    with console.engine.connect() as connection:
+        stored = import_job(connection, console.workspace, job_id)
+    assert stored is not None
+    shanghai = stored.created.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    utc = stored.created.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M")
+    listing = client.get("/import").text
+    (item,) = re.findall(rf'<li><a href="/import/jobs/{job_id}">.*?</li>', listing, re.S)
+    assert "2 files failed" in item and shanghai in item and utc not in item and "UTC" not in item
+    client.get("/language?set=zh&next=/", follow_redirects=False)
+    assert "2 个文件导入失败" in client.get("/import").text
 
 
 def test_an_upload_without_files_or_too_large_is_refused_with_a_reason(

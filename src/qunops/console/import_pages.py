@@ -51,13 +51,7 @@ _UNSAFE = re.compile(r"[^\w.\-() ]+", re.UNICODE)
 
 @router.get("/import", response_class=HTMLResponse)
 def import_form(request: Request, viewer: CurrentViewer, error: str = "") -> HTMLResponse:
-    with engine_of(request).connect() as connection:
-        jobs = recent_import_jobs(connection, viewer.workspace.workspace_id)
-    return page(
-        request,
-        "import.html",
-        {"user": viewer, "jobs": jobs, "limit_mb": MAX_UPLOAD_MB, "error": error, "max_files": MAX_FILES},
-    )
+    return _form(request, viewer, error)
 
 
 # The framework also stops a body past the limit while it streams in (chunked uploads declare no length).
@@ -230,19 +224,31 @@ async def _save(uploads: list[UploadFile], folder: Path) -> list[dict[str, Any]]
 
 
 def _form_error(request: Request, viewer: Any, message: str) -> HTMLResponse:
+    return _form(request, viewer, message, status=400)
+
+
+def _form(request: Request, viewer: Any, error: str, status: int = 200) -> HTMLResponse:
+    """The import page: the upload form and the recent imports, their times in the workspace's timezone."""
+    workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
-        jobs: list[ImportJob] = recent_import_jobs(connection, viewer.workspace.workspace_id)
-    return page(
-        request,
-        "import.html",
-        {"user": viewer, "jobs": jobs, "limit_mb": MAX_UPLOAD_MB, "error": message, "max_files": MAX_FILES},
-        status=400,
-    )
+        jobs: list[ImportJob] = recent_import_jobs(connection, workspace_id)
+        zone = queries.workspace_timezone(connection, workspace_id)
+    context = {
+        "user": viewer,
+        "jobs": jobs,
+        "limit_mb": MAX_UPLOAD_MB,
+        "error": error,
+        "max_files": MAX_FILES,
+        "zone": zone,
+    }
+    return page(request, "import.html", context, status=status)
 
 
-# The import job page's Chinese, and the importers' sentences about files that are not imported.
+# The import pages' Chinese, and the importers' sentences about files that are not imported.
 i18n.ZH.update(
     {
+        "1 file failed": "1 个文件导入失败",
+        "{count} files failed": "{count} 个文件导入失败",
         "Skipped files": "跳过的文件",
         "Files in the upload that are not chat exports; nothing of them was imported.": (
             "上传内容中不是聊天记录导出的文件；这些文件没有导入任何内容。"
