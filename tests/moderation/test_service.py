@@ -568,3 +568,37 @@ def test_only_members_the_history_shows_arriving_are_newcomers(engine: Engine, w
     assert (
         found[5][-1] == "a newcomer (has sent 1 message before) posts contact, link in their first messages"
     )
+
+
+def test_the_public_warning_goes_to_the_group_the_case_is_about(engine: Engine, workspace: int) -> None:
+    """One case, evidence in two groups: the warning goes to the group of its first evidence (the case's
+    group), which here has the higher id."""
+    first = GroupRef(Platform.TELEGRAM, "-100111", "Created first")
+    second = GroupRef(Platform.TELEGRAM, "-100222", "Created second")
+    store_events(engine, workspace, message(15, timedelta(0), "hi", group=first))
+    store_events(engine, workspace, message(16, timedelta(minutes=1), "hello", group=second))
+    gateways = {first: FakeGateway(), second: FakeGateway()}
+    ports = Ports(by_group={group_id(engine, ref): gateway for ref, gateway in gateways.items()})
+    assert group_id(engine, first) < group_id(engine, second)
+    store_events(
+        engine,
+        workspace,
+        message(15, timedelta(hours=1), SPAM, group=second),
+        message(15, timedelta(hours=1, minutes=5), SPAM + " !", group=first),
+    )
+    service.moderate_new_events(engine, workspace, T0 + timedelta(hours=2))
+    case_id = pending_case(engine, workspace, 15)
+    with engine.begin() as connection:
+        assert {e.group_id for e in store.case_evidence(connection, case_id)} == {
+            group_id(engine, first),
+            group_id(engine, second),
+        }
+        service.review(
+            connection, workspace, case_id, "confirm", ADMIN, "ads", T0 + timedelta(hours=2), ports
+        )
+    sent = [
+        (name, c) for name, g in (("first", gateways[first]), ("second", gateways[second])) for c in g.calls
+    ]
+    assert [(name, kind) for name, (kind, _, _) in sent if kind == "send_message"] == [
+        ("second", "send_message")
+    ]

@@ -1067,7 +1067,8 @@ def apply_penalty(
         },
     )
     case_groups = sorted({e.group_id for e in evidence} | ({case.group_id} if case.group_id else set()))
-    home = case_groups[0] if case_groups else None
+    # Warnings go to the group the case is about (that of its first evidence), not the lowest group id.
+    home = case.group_id if case.group_id is not None else (case_groups[0] if case_groups else None)
     link = f"{link_base.rstrip('/')}/appeal/{token}"
     what = policy.steps[penalty.step].describe()
     notice = (
