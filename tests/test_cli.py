@@ -231,6 +231,8 @@ def test_a_dry_run_does_not_call_repeated_events_stored(cli_env: dict[str, str],
     assert dry.returncode == 0, dry.stderr
     assert f"✓ {events} (qunops-jsonl): would add 3, 1 already stored or repeated" in dry.stdout
     assert "dry run: nothing stored" in dry.stdout and "events to add" in dry.stdout
+    twice = qunops("import", str(events), str(events), "--dry-run", env=cli_env, cwd=tmp_path)
+    assert "dry run: nothing stored, each file counted on its own" in twice.stdout
     real = qunops("import", str(events), env=cli_env, cwd=tmp_path)
     assert f"✓ {events} (qunops-jsonl): 3 new, 1 already stored" in real.stdout
 
