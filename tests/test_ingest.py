@@ -53,6 +53,15 @@ def test_a_replayed_batch_within_one_import_is_stored_once(engine: Engine, works
     assert (summary.events_new, summary.events_existing) == (1, 1)
 
 
+def test_a_re_import_counts_the_same_members_as_the_first(engine: Engine, workspace: int) -> None:
+    """The summary's members are the people the events name (senders, inviters, mentioned), new or not."""
+    batch = [join(2, timedelta(0), inviter=1), message(3, timedelta(minutes=1), mentions=(person(4),))]
+    first = import_events(engine, workspace, iter(batch))
+    again = import_events(engine, workspace, iter(batch))
+    assert (first.events_new, again.events_new, again.events_existing) == (2, 0, 2)
+    assert len(first.members) == 4 and again.members == first.members
+
+
 def test_a_renamed_member_stays_one_member_with_both_names(engine: Engine, workspace: int) -> None:
     renamed = MemberRef(name="new name", external_id=person(1).external_id)
     import_events(engine, workspace, iter([message(1, timedelta(0)), message(1, timedelta(hours=1))]))

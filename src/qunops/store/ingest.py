@@ -228,8 +228,11 @@ class EventWriter:
             for group_id, event in zip(group_ids, batch, strict=True):
                 ident = (group_id, event[1])
                 if ident in existing or ident in fresh:
-                    if event[4] is not None:
-                        summary.members.add((event[0][0], event[4][0]))
+                    # The people it names count as the summary's members as they would for a new event.
+                    platform = event[0][0]
+                    for person in (event[4], event[5], *event[10]):
+                        if person is not None:
+                            summary.members.add((platform, person[0]))
                     continue
                 fresh.add(ident)
                 new_ids.append(group_id)
