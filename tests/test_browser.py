@@ -290,3 +290,42 @@ def test_an_admin_sees_a_clear_error_for_a_bad_threshold_and_adds_a_user(base: s
     page.click("#add-user button[type=submit]")
     page.wait_for_selector("tr[data-user=helper]")
     assert page.locator("tr[data-user=helper] select[name=role]").input_value() == "operator"
+
+
+def test_the_overview_shows_every_alert_whole_at_1400_px(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    for language in ("en", "zh"):
+        page.goto(f"{base}/language?set={language}&next=/")
+        page.wait_for_selector("table#groups td.alerts .sev")
+        overflow = page.evaluate(
+            "() => { const w = document.querySelector('#groups-panel .table-wrap');"
+            " return w.scrollWidth - w.clientWidth; }"
+        )
+        assert overflow <= 0, language  # the table fits: nothing hides behind a scrollbar
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('td.alerts .sev')].filter(badge => {
+                const box = badge.getBoundingClientRect(), cell = badge.closest('td').getBoundingClientRect();
+                return box.right > cell.right + 0.5 || badge.scrollWidth > badge.clientWidth;
+            }).map(badge => badge.textContent)"""
+        )
+        assert clipped == [], language
+
+
+def test_each_threshold_default_stands_on_one_line_beside_its_field(base: str, page: Any) -> None:
+    log_in(page, base, DEMO_USER)
+    for language in ("en", "zh"):
+        page.goto(f"{base}/language?set={language}&next=/settings")
+        page.wait_for_selector(".threshold .default")
+        misplaced = page.evaluate(
+            """() => [...document.querySelectorAll('.threshold')].filter(field => {
+                const input = field.querySelector('input').getBoundingClientRect();
+                const hint = field.querySelector('.default').getBoundingClientRect();
+                const line = parseFloat(getComputedStyle(field.querySelector('.default')).lineHeight);
+                return hint.left < input.right || hint.top < input.top - 1 || hint.bottom > input.bottom + 1
+                    || hint.height > line * 1.5;
+            }).map(field => field.querySelector('input').name)"""
+        )
+        assert misplaced == [], language
+        assert page.locator("label[for=t-answer_window_s]").inner_text() == (
+            "Answer window (seconds)" if language == "en" else "回答时限（秒）"
+        )
