@@ -346,3 +346,19 @@ def test_the_moderation_rules_form_puts_each_label_above_its_own_field(demo: Dem
         assert [a for a, b in fields if a == b] == [*names, "newcomer_hours"]
         assert 'rows="6"' in form and 'rows="2"' not in form
         assert '<fieldset class="detectors"><legend>' in form
+
+
+def test_the_group_page_gives_each_recommendation_once(demo: Demo, clients: dict[str, TestClient]) -> None:
+    """Under the alert it answers, else in the list of recommendations: never both."""
+    checked = 0
+    for summary in demo.detailed:
+        for language, client in clients.items():
+            page = client.get(f"/groups/{summary.id}?as_of={AS_OF.isoformat()}").text
+            titles = [translate(language, r.title) for r in summary.recommendations]
+            for title in set(titles):
+                assert page.count(f"<strong>{escape(title)}</strong>") == titles.count(title), (
+                    summary.name,
+                    title,
+                )
+            checked += len(titles)
+    assert checked > 20
