@@ -38,7 +38,7 @@ from tests.console.conftest import token_of
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "qunops"
 CONFIG = SimulationConfig(seed=7, groups=30, days=120)
-AS_OF = CONFIG.end - timedelta(days=12)  # a day with alerts of most kinds, a wave of leaves among them
+AS_OF = CONFIG.end - timedelta(days=2)  # a day with alerts of every kind, a wave of leaves among them
 
 
 def analytics_templates() -> set[str]:
