@@ -11,6 +11,7 @@ from sqlalchemy import Engine, update
 from qunops.analytics.briefing import daily_briefing
 from qunops.analytics.detail import group_detail
 from qunops.analytics.groups import GroupSummary, group_summaries
+from qunops.analytics.overview import group_rows
 from qunops.core.events import Event
 from qunops.core.time import day_end_us, to_us
 from qunops.ingestion import import_events
@@ -234,3 +235,10 @@ def test_a_group_whose_history_begins_after_the_date_is_not_among_the_groups_of_
         asked = group_summaries(connection, workspace, DAY0 - timedelta(days=10), [group])
     assert before == [] and [s.id for s in first] == [group]
     assert [s.id for s in asked] == [group]  # asked for by id, it is still given (its page can say why)
+
+
+def test_the_group_list_counts_members_as_the_reports_do(filled: Engine, workspace: int) -> None:
+    """`qunops groups` and the reports: the workspace's own account (member 20) is no member of either."""
+    with filled.connect() as connection:
+        [row] = group_rows(connection, workspace, DAY0 + timedelta(days=6))
+    assert row.members == summary(filled, workspace, DAY0 + timedelta(days=6)).members == 9

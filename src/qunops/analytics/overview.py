@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, func, select
 
 from qunops.core.time import from_us_or_none, utcnow
-from qunops.store.schema import group_days, groups, memberships
+from qunops.store.schema import group_days, groups, members, memberships
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class GroupRow:
     external_id: str
     name: str
     group_type: str
-    members: int  # joined and not left, or seen speaking, per the event log
+    members: int  # joined and not left, or seen speaking, per the event log; no bots or own accounts
     messages_30d: int  # member messages in the trailing 30 days
     last_message: datetime | None  # last member message (UTC)
     daily_messages: list[int]  # member messages per day, trailing 30 days, oldest first
@@ -32,7 +32,14 @@ def group_rows(connection: Connection, workspace_id: int, as_of: date | None = N
         connection.execute(
             select(memberships.c.group_id, func.count())
             .join(groups, groups.c.id == memberships.c.group_id)
-            .where(groups.c.workspace_id == workspace_id, memberships.c.left_us.is_(None))
+            .join(members, members.c.id == memberships.c.member_id)
+            .where(
+                groups.c.workspace_id == workspace_id,
+                memberships.c.left_us.is_(None),
+                # As every report counts members: bots and the workspace's own accounts are not.
+                members.c.is_bot.is_(False),
+                members.c.is_operator.is_(False),
+            )
             .group_by(memberships.c.group_id)
         ).all()
     )
