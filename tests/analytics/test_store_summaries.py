@@ -242,3 +242,25 @@ def test_the_group_list_counts_members_as_the_reports_do(filled: Engine, workspa
     with filled.connect() as connection:
         [row] = group_rows(connection, workspace, DAY0 + timedelta(days=6))
     assert row.members == summary(filled, workspace, DAY0 + timedelta(days=6)).members == 9
+
+
+def test_the_role_counts_and_the_pyramid_count_the_members_the_summary_counts(
+    engine: Engine, workspace: int
+) -> None:
+    """The workspace's own account (20) talks as much as the busiest member: it is core by behaviour but
+    counts as an official account only, so the role counts agree with the pyramid and the member count."""
+    events = [join(n, at(0, -60)) for n in (1, 2, 3, 20)]
+    for day in range(8):
+        events += [message(20, at(day, 0)), message(1, at(day, 1)), message(2, at(day, 2))]
+        events += [message(20, at(day, 3)), message(1, at(day, 4))]
+    import_events(engine, workspace, iter(events))
+    with engine.begin() as connection:
+        mark_operators(connection, workspace, [person(20)])
+    fill_rollups(engine)
+    as_of = DAY0 + timedelta(days=8)
+    with engine.connect() as connection:
+        detail = group_detail(connection, summary(engine, workspace, as_of).id, as_of)
+    assert detail is not None
+    assert detail.summary.members == 3 == sum(detail.pyramid.values())
+    assert detail.role_counts["core"] == detail.pyramid["core"] == 2  # members 1 and 2, not the account
+    assert detail.role_counts["official"] == 1

@@ -43,7 +43,7 @@ class GroupDetail:
     wad: list[int]  # WAD as of each day
     heatmap: list[list[int]]  # [weekday 0=Monday][local hour]: member messages over the last 12 weeks
     pyramid: dict[str, int]  # exclusive tiers: core, regular, occasional, lurker
-    role_counts: dict[str, int]
+    role_counts: dict[str, int]  # members holding each role; the workspace's own accounts as official
     newcomers_joined_30d: int
     newcomers_spoke_within_week: int
     members: list[MemberRow]
@@ -124,10 +124,15 @@ def group_detail(
     rows: list[MemberRow] = []
     for member in summary.roles.members:
         held = set(member.roles)
-        for role in held:
-            role_counts[str(role)] += 1
         if Role.OFFICIAL in held:
-            pass  # the workspace's own accounts are not part of the members' pyramid
+            # The workspace's own accounts count as such only: the members' roles and pyramid count the
+            # members the summary counts.
+            role_counts[str(Role.OFFICIAL)] += 1
+        else:
+            for role in held:
+                role_counts[str(role)] += 1
+        if Role.OFFICIAL in held:
+            pass
         elif Role.CORE in held:
             pyramid["core"] += 1
         elif Role.REGULAR in held:
