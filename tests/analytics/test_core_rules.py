@@ -422,3 +422,12 @@ def test_a_question_ends_in_a_question_mark_or_holds_a_question_word(text: str, 
 @given(st.text(alphabet=st.sampled_from(list("?？ \t\n\u3000\u200b\xa0请问怎么如何有没吗ab好"))))
 def test_the_question_test_follows_the_rule_exactly(text: str) -> None:
     assert is_question(text) is bool(QUESTION_RULE.search(text))
+
+
+def test_a_group_no_longer_run_gets_no_role_checks() -> None:
+    """A temporary group past its end (or a dead one) is not short of helpers or answerers."""
+    quiet = [MemberFacts(1, "Bo", days=spoke(0))]
+    young = AS_OF - timedelta(days=10)
+    running = group_roles(quiet, AS_OF, GroupShape("industry", 60, young)).checks
+    assert {c.rule for c in running if not c.ok} >= {"young_group_helper", "expert_or_answerer"}
+    assert group_roles(quiet, AS_OF, GroupShape("industry", 60, young, operating=False)).checks == []

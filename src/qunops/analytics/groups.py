@@ -19,7 +19,7 @@ from qunops.analytics.history import SUMMARY_DAYS, GroupHistory, MemberState, lo
 from qunops.analytics.recommendations import GroupContext, Recommendation, recommend
 from qunops.core.bulk import collector_paused
 from qunops.core.health import HealthInputs, HealthScore, health_score
-from qunops.core.lifecycle import StageReading, lifecycle_facts, lifecycle_stage
+from qunops.core.lifecycle import Stage, StageReading, lifecycle_facts, lifecycle_stage
 from qunops.core.metrics import (
     Concentration,
     RedPacketSpeed,
@@ -249,7 +249,7 @@ def summarize(
     reading = group_roles(
         [member_facts(m, as_of, info.zone, m.member_id in spammers) for m in history.members],
         as_of,
-        GroupShape(info.group_type, members, created),
+        GroupShape(info.group_type, members, created, stage.stage not in (Stage.COMPLETED, Stage.DEAD)),
         t,
     )
     today = days.get(as_of)

@@ -119,6 +119,8 @@ class GroupShape:
     group_type: str
     members: int
     created: date | None
+    # Completed and dead groups are not run any more: their role structure is nothing to act on.
+    operating: bool = True
 
 
 @dataclass(slots=True)
@@ -280,7 +282,7 @@ def group_roles(
             roles.append(Role.OPINION_LEADER)
             facts = replace(facts, roles=tuple(roles))
         reading.members.append(facts)
-    reading.checks = role_checks(reading.members, as_of, shape, thresholds)
+    reading.checks = role_checks(reading.members, as_of, shape, thresholds) if shape.operating else []
     reading.suggestions = suggestions(reading.members)
     return reading
 
