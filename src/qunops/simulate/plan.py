@@ -365,7 +365,7 @@ def _plan_group(world: World, index: int, fate: str) -> GroupPlan:
         capacity=capacity,
         timezone=world.config.timezone,
         matrix=_matrix(group_type, temporary),
-        tags=(group_type.value, topic.lang, "simulated"),
+        tags=("模拟数据" if topic.lang == "zh" else "simulated",),  # the type is a field of its own
         extended_resources=(
             ExtendedResource("official_account", "品牌公众号" if topic.lang == "zh" else "Brand channel", 0),
             ExtendedResource(
