@@ -45,7 +45,7 @@ def test_labelled_formats(tmp_path: Path, content: str) -> None:
         ("label,body\nspam,x\n", r"d\.csv:1: header must name"),
         ("label,text\nspam,buy\nmaybe,hello\n", r"d\.csv:3: label 'maybe'"),
         ("label,text\nspam,buy\nham\n", r"d\.csv:3: expected 2 columns"),
-        ("label,text\nspam,   \n", r"d\.csv:2: empty text"),
+        ("label,text\nspam,   \n", r"d\.csv:3: no examples \(1 empty row skipped\)"),
         ("label,text\nspam,buy, cheap\n", r"d\.csv:2: expected 2 columns, found 3"),
         ("label,text\n", r"d\.csv:2: no examples"),
         (b"label,text\nspam,\xff\xfe\n", r"d\.csv:2: not UTF-8"),

@@ -1,4 +1,8 @@
-"""`qunops spam`: train and evaluate the spam classifier on labelled CSV/TSV files (label,text)."""
+"""`qunops spam`: train and evaluate the spam classifier on labelled files.
+
+The files may be CSV/TSV with a header naming the label and text columns, headerless label/text rows in
+either order, or `text==label` lines (see `datasets.read_labelled`). Empty rows are skipped and counted.
+"""
 
 from __future__ import annotations
 
@@ -23,14 +27,27 @@ _err = Console(stderr=True)
 DEFAULT_MODEL = Path("spam-model.joblib")
 
 
-def _load(files: list[Path]) -> Dataset:
-    from qunops.moderation.datasets import DatasetError, deduplicate, load_many
+def _skipped_note(path: Path, lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:5]) + (", …" if len(lines) > 5 else "")
+    rows = "row" if len(lines) == 1 else "rows"
+    return f"{path}: skipped {len(lines)} empty {rows} (line{'s' if len(lines) > 1 else ''} {shown})"
+
+
+def _load(files: list[Path]) -> tuple[Dataset, int]:
+    """The deduplicated examples of FILES and how many empty rows were skipped (each file's told)."""
+    from qunops.moderation.datasets import DatasetError, deduplicate, load_files
 
     try:
-        data = deduplicate(load_many(files))
+        loaded = load_files(files)
     except DatasetError as exc:
         _err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    skipped = 0
+    for path, found in loaded:
+        if found.skipped:
+            skipped += len(found.skipped)
+            _err.print(_skipped_note(path, found.skipped), markup=False, highlight=False, soft_wrap=True)
+    data = deduplicate(e for _, found in loaded for e in found.examples)
     if data.spam == 0 or data.ham == 0:
         _err.print(
             f"{files[0]}: need both spam and ham examples (found {data.spam} spam, {data.ham} ham)",
@@ -38,16 +55,22 @@ def _load(files: list[Path]) -> Dataset:
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    return data
+    return data, skipped
+
+
+_FILES_HELP = (
+    "Labelled files: CSV/TSV with a header naming label and text columns (label/class/category/v1, "
+    "text/sms/message/content/v2), headerless label,text or text,label rows, or text==label lines."
+)
 
 
 @spam_app.command()
 def train(
-    files: list[Path] = typer.Argument(..., help="Labelled CSV/TSV files with label and text columns."),
+    files: list[Path] = typer.Argument(..., help=_FILES_HELP),
     model: Path = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Where to write the trained model."),
 ) -> None:
     """Train the classifier on FILES (deduplicated) and save it."""
-    data = _load(files)
+    data, skipped = _load(files)
     from qunops.moderation.classifier import SpamClassifier
 
     classifier = SpamClassifier().train(data.texts, data.labels)
@@ -58,20 +81,21 @@ def train(
         raise typer.Exit(2) from None
     _out.print(
         f"Trained on {len(data)} examples ({data.spam} spam, {data.ham} ham; "
-        f"{data.duplicates_dropped} duplicates dropped) → {model}",
+        f"{data.duplicates_dropped} duplicates dropped{_skipped_total(skipped)}) → {model}",
         markup=False,
+        soft_wrap=True,
     )
 
 
 @spam_app.command("eval")
 def evaluate(
-    files: list[Path] = typer.Argument(..., help="Labelled CSV/TSV files with label and text columns."),
+    files: list[Path] = typer.Argument(..., help=_FILES_HELP),
     folds: int = typer.Option(5, "--folds", min=2, help="Number of cross-validation folds."),
     seed: int = typer.Option(0, "--seed", help="Shuffle seed for the folds."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Deduplicated stratified k-fold cross-validation: precision, recall, F1, false-positive rate."""
-    data = _load(files)
+    data, skipped = _load(files)
     try:
         from qunops.moderation.evaluation import cross_validate
 
@@ -84,6 +108,7 @@ def evaluate(
             **scores.as_dict(),
             "duplicates_dropped": data.duplicates_dropped,
             "conflicts_dropped": data.conflicts_dropped,
+            "empty_rows_skipped": skipped,
             "seed": seed,
         }
         typer.echo(json.dumps(payload, indent=2))
@@ -102,6 +127,10 @@ def evaluate(
     _out.print(table)
     _out.print(
         f"{data.duplicates_dropped} duplicates and {data.conflicts_dropped} conflicting texts "
-        "dropped before CV.",
+        f"dropped before CV{_skipped_total(skipped)}.",
         markup=False,
     )
+
+
+def _skipped_total(skipped: int) -> str:
+    return f"; skipped {skipped} empty row{'' if skipped == 1 else 's'}" if skipped else ""

@@ -1,15 +1,26 @@
-"""Labelled spam data: the CSV/TSV format operators train on, and readers for the shared raw datasets.
+"""Labelled spam data: the files operators train on, and readers for the shared raw datasets.
 
-Labelled files have a header with a `label` and a `text` column (any order, any other columns ignored);
-the delimiter (comma, tab, semicolon or |) is sniffed from the header; labels are spam/ham/1/0 in any
-case. A bad row stops loading with one `DatasetError` naming `file:line: problem`.
+`read_labelled` reads the layouts operators actually have, told apart from the file's first lines:
+
+- CSV/TSV with a header naming a label column (label, class, category, v1, …) and a text column (text,
+  sms, message, content, v2, …), in any order and case, other columns ignored; the delimiter (tab, comma,
+  semicolon or |) is taken from the header;
+- headerless two-column rows, label first or text first (decided by which column holds labels);
+- `text==label` lines (ADDetector4J).
+
+Tab-separated files are read line by line without CSV quoting (the SMS Spam Collection's messages begin
+with quotes that are part of the text); the other delimiters follow CSV quoting. Labels are spam/ham,
+1/0, true/false, yes/no, ad/normal and 垃圾/广告/正常, in any case. Blank rows and rows with an empty text
+are skipped and counted; anything else not understood stops loading with one `DatasetError` naming
+`file:line: problem` and what was expected.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,17 +30,26 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "Example",
+    "Labelled",
     "deduplicate",
     "load_addetector",
+    "load_files",
     "load_labelled",
     "load_lines",
+    "load_many",
     "load_sms_collection",
     "load_tg_spam",
     "parse_label",
+    "read_labelled",
 ]
 
-_SPAM = {"spam", "1", "true", "yes", "ad", "ads"}
-_HAM = {"ham", "0", "false", "no", "normal"}
+_SPAM = {"spam", "1", "true", "yes", "ad", "ads", "垃圾", "广告", "垃圾信息", "垃圾短信"}
+_HAM = {"ham", "0", "false", "no", "normal", "正常", "非垃圾"}
+LABEL_COLUMNS = ("label", "labels", "class", "category", "v1", "is_spam", "target", "标签", "类别")
+TEXT_COLUMNS = ("text", "sms", "message", "messages", "content", "v2", "msg", "文本", "内容", "消息")
+LABELS_EXPECTED = "spam/ham/1/0"
+_EQUALS_LINE = re.compile(r"^(.*)==\s*([^\s=]+)\s*$", re.DOTALL)
+_SAMPLE = 20  # lines looked at to tell the layout
 
 
 class DatasetError(ValueError):
@@ -100,44 +120,168 @@ def _lines(content: str) -> list[str]:
     return [line.removesuffix("\r") for line in content.split("\n")]
 
 
-def load_labelled(path: str | Path) -> list[Example]:
-    """Read a labelled CSV/TSV file (see module doc)."""
+@dataclass(slots=True)
+class Labelled:
+    """What one file gave: its examples, and the lines of the empty rows that were skipped."""
+
+    examples: list[Example] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+def read_labelled(path: str | Path) -> Labelled:
+    """Read a labelled file in any of the layouts of the module doc."""
     p = Path(path)
     content = _read_text(p)
-    if not content.strip():
-        raise DatasetError(f"{p}:1: empty file (expected a header with label and text columns)")
-    header_line = content.splitlines()[0]
+    lines = _lines(content)
+    sample = [line for line in lines if line.strip()][:_SAMPLE]
+    if not sample:
+        raise DatasetError(f"{p}:1: empty file (expected labelled rows: {_LAYOUTS})")
+    if _is_equals_line(sample[0]) and 2 * sum(map(_is_equals_line, sample)) > len(sample):
+        out = _read_equals(p, lines)
+    else:
+        out = _read_table(p, content, lines, sample)
+    if not out.examples:
+        rows = "row" if len(out.skipped) == 1 else "rows"
+        skipped = f" ({len(out.skipped)} empty {rows} skipped)" if out.skipped else ""
+        raise DatasetError(f"{p}:{len(lines)}: no examples{skipped}")
+    return out
+
+
+def _is_equals_line(line: str) -> bool:
+    match = _EQUALS_LINE.match(line)
+    return match is not None and parse_label(match.group(2)) is not None
+
+
+_LAYOUTS = (
+    "a header naming label and text columns, 'label,text' or 'text,label' rows (comma, tab, ; or |), "
+    "or 'text==label' lines"
+)
+
+
+def load_labelled(path: str | Path) -> list[Example]:
+    """The examples of a labelled file (`read_labelled`), skipped empty rows left out."""
+    return read_labelled(path).examples
+
+
+def _read_equals(p: Path, lines: list[str]) -> Labelled:
+    out = Labelled()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            if n < len(lines):  # not the end of the last line
+                out.skipped.append(n)
+            continue
+        text, sep, label_text = line.rpartition("==")
+        label = parse_label(label_text) if sep else None
+        if label is None:
+            found = f"label {label_text.strip()!r}" if sep else "no '=='"
+            raise DatasetError(
+                f"{p}:{n}: expected 'text==label' with a label {LABELS_EXPECTED} (found {found})"
+            )
+        if text.strip():
+            out.examples.append(Example(text.strip(), label, f"{p}:{n}"))
+        else:
+            out.skipped.append(n)
+    return out
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    if delimiter == "\t":
+        return line.split("\t")
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _header_columns(cells: Sequence[str]) -> tuple[int | None, int | None]:
+    names = [c.strip().lower() for c in cells]
+    label = next((names.index(n) for n in LABEL_COLUMNS if n in names), None)
+    text = next((names.index(n) for n in TEXT_COLUMNS if n in names), None)
+    return label, text
+
+
+def _delimiter(first: str, sample: list[str]) -> str:
+    if "\t" in first:
+        return "\t"
+    for d in ",;|":
+        if d in first and all(i is not None for i in _header_columns(_split(first, d))):
+            return d
+    for d in ",;|":
+        rows = [_split(line, d) for line in sample]
+        if all(len(r) >= 2 for r in rows) and any(
+            parse_label(r[0]) is not None or parse_label(r[-1]) is not None for r in rows
+        ):
+            return d
+    return next((d for d in ",;|" if d in first), ",")
+
+
+def _rows(content: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) per row; blank rows give no cells."""
+    if delimiter == "\t":
+        lines = _lines(content)
+        for n, line in enumerate(lines, start=1):
+            if n == len(lines) and not line:
+                break
+            yield n, line.split("\t") if line.strip() else []
+        return
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    start = 1
+    for row in reader:
+        yield start, row
+        start = reader.line_num + 1
+
+
+def _read_table(p: Path, content: str, lines: list[str], sample: list[str]) -> Labelled:
+    first_n = next(n for n, line in enumerate(lines, start=1) if line.strip())
+    delimiter = _delimiter(sample[0], sample)
+    first = _split(sample[0], delimiter)
+    label_i, text_i = _header_columns(first)
+    header = label_i is not None and text_i is not None
+    width = len(first)
+    if not header:
+        if any(parse_label(c) is not None for c in first) and len(first) >= 2:
+            # Headerless: the column that holds labels in more of the first rows is the label column.
+            rows = [r for r in (_split(line, delimiter) for line in sample) if len(r) == 2]
+            label_first = sum(parse_label(r[0]) is not None for r in rows)
+            label_last = sum(parse_label(r[1]) is not None for r in rows)
+            label_i, text_i = (0, 1) if label_first >= label_last else (1, 0)
+            width = 2
+        else:
+            shown = ", ".join(c.strip() for c in first) or "nothing"
+            raise DatasetError(
+                f"{p}:{first_n}: header must name a label column ({', '.join(LABEL_COLUMNS[:4])}) and a "
+                f"text column ({', '.join(TEXT_COLUMNS[:5])}) (found: {shown[:200]}); without a header, "
+                f"expected 'label,text' or 'text,label' rows (comma, tab, ; or |) or 'text==label' lines"
+            )
+    assert label_i is not None and text_i is not None
+    out = Labelled()
+    n = first_n
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(header_line, delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel_tab if "\t" in header_line else csv.excel
-    reader = csv.reader(io.StringIO(content, newline=""), dialect)
-    header = [h.strip().lower() for h in next(reader)]
-    if "label" not in header or "text" not in header:
-        raise DatasetError(
-            f"{p}:1: header must name a 'label' and a 'text' column (found: {', '.join(header) or 'nothing'})"
-        )
-    li, ti = header.index("label"), header.index("text")
-    out: list[Example] = []
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not cell.strip() for cell in row):
+        for n, row in _rows(content, delimiter):
+            if header and n <= first_n:
                 continue
+            if not row or all(not cell.strip() for cell in row):
+                out.skipped.append(n)
+                continue
+            while len(row) > width and not row[-1].strip():
+                row.pop()  # trailing empty cells (spreadsheet exports)
             # More cells than the header names usually means an unquoted delimiter inside the text.
-            if len(row) != len(header):
-                raise DatasetError(f"{p}:{line}: expected {len(header)} columns, found {len(row)}")
-            label = parse_label(row[li])
+            if len(row) != width:
+                name = "tab" if delimiter == "\t" else repr(delimiter)
+                hint = (
+                    f" (quote a text that contains {name})" if len(row) > width and delimiter != "\t" else ""
+                )
+                raise DatasetError(f"{p}:{n}: expected {width} columns, found {len(row)}{hint}")
+            label = parse_label(row[label_i])
+            text = row[text_i].strip()
             if label is None:
-                raise DatasetError(f"{p}:{line}: label {row[li].strip()!r} is not spam/ham/1/0")
-            text = row[ti].strip()
+                if not text and not row[label_i].strip():
+                    out.skipped.append(n)
+                    continue
+                raise DatasetError(f"{p}:{n}: label {row[label_i].strip()!r} is not {LABELS_EXPECTED}")
             if not text:
-                raise DatasetError(f"{p}:{line}: empty text")
-            out.append(Example(text, label, f"{p}:{line}"))
+                out.skipped.append(n)
+                continue
+            out.examples.append(Example(text, label, f"{p}:{n}"))
     except csv.Error as exc:
-        raise DatasetError(f"{p}:{reader.line_num}: {exc}") from None
-    if not out:
-        raise DatasetError(f"{p}:2: no examples after the header")
+        raise DatasetError(f"{p}:{n}: {exc}") from None
     return out
 
 
@@ -209,9 +353,11 @@ def deduplicate(examples: Iterable[Example]) -> Dataset:
     return Dataset(kept, duplicates_dropped=total - len(first), conflicts_dropped=conflicts)
 
 
+def load_files(paths: Sequence[str | Path]) -> list[tuple[Path, Labelled]]:
+    """Each labelled file read (`read_labelled`), in order."""
+    return [(Path(path), read_labelled(path)) for path in paths]
+
+
 def load_many(paths: Sequence[str | Path]) -> list[Example]:
-    """Labelled CSV/TSV files, concatenated."""
-    out: list[Example] = []
-    for path in paths:
-        out.extend(load_labelled(path))
-    return out
+    """Labelled files, concatenated."""
+    return [e for _, found in load_files(paths) for e in found.examples]
