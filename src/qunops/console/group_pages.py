@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from qunops.analytics.groups import group_summaries
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormEditor, engine_of
 from qunops.console.data import MEMBER_ROWS, forget_summaries, group_page, local_today, topics_of
+from qunops.console.pages import AsOf, dates_context
 from qunops.console.render import is_htmx, page
 from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
@@ -24,17 +25,24 @@ from qunops.store.registry import save_profile
 router = APIRouter(include_in_schema=False)
 
 MEMBER_DAYS = 60
+MEMBERS_PER_PAGE = 50
+# The members list's orders: the group page's (messages in 30 days), the latest active first, by name.
+MEMBER_SORTS: dict[str, Any] = {
+    "messages": lambda m: (-m.messages_30, -(m.last_active or date.min).toordinal(), m.member_id),
+    "last": lambda m: (-(m.last_active or date.min).toordinal(), -m.messages_30, m.member_id),
+    "name": lambda m: (m.name.casefold(), m.member_id),
+}
 
 
 @router.get("/groups/{group_id}", response_class=HTMLResponse)
 def group(
-    request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None, saved: bool = False
+    request: Request, viewer: CurrentViewer, group_id: int, as_of: AsOf, saved: bool = False
 ) -> HTMLResponse:
     return _group_response(request, viewer, group_id, as_of, saved=saved)
 
 
 @router.get("/groups/{group_id}/topics", response_class=HTMLResponse)
-def topics(request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None) -> HTMLResponse:
+def topics(request: Request, viewer: CurrentViewer, group_id: int, as_of: AsOf) -> HTMLResponse:
     """The group's topics: an HTMX fragment of the group page, or a page of its own without JavaScript."""
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
@@ -66,9 +74,7 @@ async def edit_registry(request: Request, viewer: FormEditor, group_id: int) -> 
 
 
 @router.get("/members/{member_id}", response_class=HTMLResponse)
-def member(
-    request: Request, viewer: CurrentViewer, member_id: int, as_of: date | None = None
-) -> HTMLResponse:
+def member(request: Request, viewer: CurrentViewer, member_id: int, as_of: AsOf) -> HTMLResponse:
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
         profile = queries.member_row(connection, workspace_id, member_id)
@@ -76,7 +82,68 @@ def member(
             raise HTTPException(404, Text("No such member in this workspace."))
         day = as_of or local_today(connection, workspace_id)
         context = member_context(connection, workspace_id, profile, day)
-    return page(request, "member.html", {"user": viewer, **context})
+        dates = dates_context(connection, workspace_id, as_of, day)
+    return page(request, "member.html", {"user": viewer, **context, **dates})
+
+
+@router.get("/groups/{group_id}/members", response_class=HTMLResponse)
+def group_members(
+    request: Request,
+    viewer: CurrentViewer,
+    group_id: int,
+    as_of: AsOf,
+    q: str = "",
+    sort: str = "messages",
+    page_number: Annotated[str, Query(alias="page")] = "1",
+) -> HTMLResponse:
+    """Every member of the group as of the date with their roles, searchable by name, sorted and paged.
+
+    Roles are the group page's (analytics reads every member to infer them: the top 5% by replies
+    received, for one, needs them all), so the list is the summary's, filtered and paged here."""
+    workspace_id = viewer.workspace.workspace_id
+    needle = q.strip()[:100]
+    order = sort if sort in MEMBER_SORTS else "messages"
+    with engine_of(request).connect() as connection:
+        row = queries.group_row(connection, workspace_id, group_id)
+        if row is None:
+            raise HTTPException(404, Text("No such group in this workspace."))
+        day = as_of or local_today(connection, workspace_id)
+        first, last = queries.group_day_span(connection, group_id)
+        roster = []
+        if first is None or day >= first:
+            thresholds = workspace_thresholds(connection, workspace_id)
+            found = group_summaries(
+                connection, workspace_id, day, group_ids=[group_id], thresholds=thresholds
+            )
+            roster = found[0].roles.members if found else []
+        dates = dates_context(connection, workspace_id, as_of, day, group_id)
+    chosen = [m for m in roster if needle.casefold() in m.name.casefold()] if needle else list(roster)
+    chosen.sort(key=MEMBER_SORTS[order])
+    pages = max(1, -(-len(chosen) // MEMBERS_PER_PAGE))
+    number = min(int(page_number), pages) if page_number.isdigit() and int(page_number) > 0 else 1
+    context = {
+        "user": viewer,
+        "g": row,
+        "rows": chosen[(number - 1) * MEMBERS_PER_PAGE : number * MEMBERS_PER_PAGE],
+        "matched": len(chosen),
+        "total": len(roster),
+        "page_number": number,
+        "pages": pages,
+        "sorts": list(MEMBER_SORTS),
+        "params": {"q": needle, "sort": order, "as_of": dates["pinned"]},
+        "begins": _begins_later(first, last, day),
+        "as_of": day,
+        **dates,
+    }
+    return page(request, "group_members.html", context)
+
+
+def _begins_later(first: date | None, last: date | None, day: date) -> dict[str, date] | None:
+    """When the group's history begins after the date: its first day, and the end of its first week
+    (or its last day, if sooner) to view it as of instead."""
+    if first is None or last is None or day >= first:
+        return None
+    return {"first": first, "first_week": min(first + timedelta(days=6), last)}
 
 
 def member_context(connection: Any, workspace_id: int, profile: Any, day: date) -> dict[str, Any]:
@@ -124,22 +191,30 @@ def _group_response(
 ) -> HTMLResponse:
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
+        registry = queries.group_row(connection, workspace_id, group_id)
+        if registry is None:
+            raise HTTPException(404, Text("No such group in this workspace."))
         day = as_of or local_today(connection, workspace_id)
-        view = group_page(connection, workspace_id, group_id, day)
+        begins = _begins_later(*queries.group_day_span(connection, group_id), day)
+        # A group asked for as of a date before its history would read as an empty, cooling group.
+        view = None if begins else group_page(connection, workspace_id, group_id, day)
         zone = queries.workspace_timezone(connection, workspace_id)
-    if view is None:
+        dates = dates_context(connection, workspace_id, as_of, day, group_id)
+    if view is None and begins is None:
         raise HTTPException(404, Text("No such group in this workspace."))
     context = {
         "user": viewer,
         "view": view,
-        "g": view.registry,
-        "s": view.summary,
+        "g": registry,
+        "s": view.summary if view else None,
+        "begins": begins,
         "as_of": day,
-        "zone": view.registry.timezone or zone,
+        "zone": registry.timezone or zone,
         "saved": saved,
         "member_rows": MEMBER_ROWS,
         "errors": errors or {},
-        "form": submitted or registry_form(view.registry),
+        "form": submitted or registry_form(registry),
+        **dates,
         "choices": {
             "group_type": [str(t) for t in GroupType],
             "duration_kind": [str(t) for t in DurationKind],

@@ -572,6 +572,32 @@ ZH: dict[str, str] = {
     "the database refused the data ({error})": "数据库拒绝了这些数据（{error}）",
     "the parse process ended unexpectedly (exit code {code})": "解析进程意外结束（退出码 {code}）",
     "the parse process failed ({detail})": "解析进程出错（{detail}）",
+    # The "As of" date of pages measured as of a date.
+    "Back to today": "回到今天",
+    "You are viewing this page as of {date}, not today.": "你正在查看截至 {date} 的情况，不是今天。",
+    "Your data ends on {date}.": "你的数据截至 {date}。",
+    "View as of {date}": "查看截至 {date} 的情况",
+    "“{value}” is not a date: give one like 2016-08-31 (year-month-day).": (
+        "“{value}”不是日期：请写成 2016-08-31 这样的格式（年-月-日）。"
+    ),
+    "There is nothing to show as of {day}: choose a date from {earliest} to {latest}.": (
+        "截至 {day} 没有可显示的内容：请选择 {earliest} 到 {latest} 之间的日期。"
+    ),
+    "This group's history begins on {first}; nothing to show as of {date}.": (
+        "这个群的记录从 {first} 开始，截至 {date} 没有可显示的内容。"
+    ),
+    "View it as of {date}, its first days": "查看截至 {date}（建群初期）的情况",
+    # Members lists.
+    "All {count} members, with search →": "全部 {count} 名成员（可搜索）→",
+    "Search members by name": "按名字搜索成员",
+    "Sort by": "排序",
+    "Name": "名字",
+    "members": "名成员",
+    "No members match.": "没有匹配的成员。",
+    "No members as of this date.": "这一天没有成员。",
+    "Type a name, or part of one, that a member uses or used in any group.": (
+        "输入成员在任意群里用过的名字（或其中一部分）。"
+    ),
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
+from qunops.console import queries
 from qunops.console.auth import CurrentViewer, engine_of
 from qunops.console.data import SORTS, OverviewQuery, local_today
 from qunops.console.data import overview as build_overview
@@ -18,6 +20,60 @@ from qunops.core.texts import Text
 from qunops.store.accounts import authenticate, memberships_of
 
 router = APIRouter(include_in_schema=False)
+
+# The dates a page can be viewed as of: chat exports begin in the 1990s at the earliest, and a year ahead
+# is as far as a planned end date sensibly reaches (beyond, date arithmetic of the windows overflows).
+EARLIEST_AS_OF = date(1990, 1, 1)
+LATEST_AS_OF_DAYS_AHEAD = 366
+# The "your data ends on …" hint shows when the date viewed is this many days past the newest events.
+STALE_DATA_DAYS = 14
+MEMBER_SEARCH_PAGE = 50
+
+
+def as_of_param(as_of: str = "") -> date | None:
+    """The `?as_of=YYYY-MM-DD` of a page (None: today). A value that is not a date, or one out of range,
+    is a 422 page saying so in the viewer's language, not a validator's message or a traceback."""
+    raw = as_of.strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise HTTPException(
+            422, Text("“{value}” is not a date: give one like 2016-08-31 (year-month-day).", value=raw[:40])
+        )
+    latest = datetime.now(UTC).date() + timedelta(days=LATEST_AS_OF_DAYS_AHEAD)
+    if not EARLIEST_AS_OF <= day <= latest:
+        raise HTTPException(
+            422,
+            Text(
+                "There is nothing to show as of {day}: choose a date from {earliest} to {latest}.",
+                day=day.isoformat(),
+                earliest=EARLIEST_AS_OF.isoformat(),
+                latest=latest.isoformat(),
+            ),
+        )
+    return day
+
+
+AsOf = Annotated[date | None, Depends(as_of_param)]
+
+
+def dates_context(
+    connection: Connection, workspace_id: int, as_of: date | None, day: date, group_id: int | None = None
+) -> dict[str, Any]:
+    """What the "As of" bar shows: today, the date the URL pins (kept by the page's links), and the day
+    the data ends when the date viewed is well past it (an imported history: today, all is dead)."""
+    ends = queries.latest_event_day(connection, workspace_id, group_id)
+    return {
+        "today": local_today(connection, workspace_id),
+        "pinned": as_of.isoformat() if as_of else "",
+        "data_ends": ends if ends is not None and (day - ends).days > STALE_DATA_DAYS else None,
+        "latest_as_of": datetime.now(UTC).date() + timedelta(days=LATEST_AS_OF_DAYS_AHEAD),
+        "earliest_as_of": EARLIEST_AS_OF,
+    }
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -94,7 +150,7 @@ def choose_language(request: Request, set: str = "en", next: str = "/") -> Redir
 def overview(
     request: Request,
     viewer: CurrentViewer,
-    as_of: date | None = None,
+    as_of: AsOf,
     q: str = "",
     platform: str = "",
     type: str = "",
@@ -120,6 +176,7 @@ def overview(
     with engine_of(request).connect() as connection:
         day = as_of or local_today(connection, viewer.workspace.workspace_id)
         view = build_overview(connection, viewer.workspace.workspace_id, day, query)
+        dates = dates_context(connection, viewer.workspace.workspace_id, as_of, day)
     params = {
         "as_of": as_of.isoformat() if as_of else "",
         "q": query.q,
@@ -131,10 +188,57 @@ def overview(
         "dir": "desc" if query.descending else "asc",
         "per_page": view.per_page if view.per_page != 50 else "",
     }
-    context = {"user": viewer, "view": view, "params": params, "query": query, "sorts": SORTS}
+    context = {
+        "user": viewer,
+        "view": view,
+        "params": params,
+        "query": query,
+        "sorts": SORTS,
+        "as_of": day,
+        **dates,
+    }
     if is_htmx(request) and request.headers.get("HX-Target") == "groups-panel":
         return page(request, "_groups.html", context)
     return page(request, "overview.html", context)
+
+
+@router.get("/members", response_class=HTMLResponse)
+def member_search(
+    request: Request,
+    viewer: CurrentViewer,
+    as_of: AsOf,
+    q: str = "",
+    page_number: Annotated[str, Query(alias="page")] = "1",
+) -> HTMLResponse:
+    """Find a member of the workspace by a name they use or used, across all groups."""
+    workspace_id = viewer.workspace.workspace_id
+    needle = q.strip()[:100]
+    number = int(page_number) if page_number.isdigit() and 0 < int(page_number) <= 100_000 else 1
+    with engine_of(request).connect() as connection:
+        day = as_of or local_today(connection, workspace_id)
+        found, total = (
+            queries.search_members(
+                connection, workspace_id, needle, MEMBER_SEARCH_PAGE, (number - 1) * MEMBER_SEARCH_PAGE
+            )
+            if needle
+            else ([], 0)
+        )
+        dates = dates_context(connection, workspace_id, as_of, day)
+        zone = queries.workspace_timezone(connection, workspace_id)
+    pages = max(1, -(-total // MEMBER_SEARCH_PAGE))
+    context = {
+        "user": viewer,
+        "found": found,
+        "total": total,
+        "q": needle,
+        "page_number": number,
+        "pages": pages,
+        "params": {"q": needle, "as_of": dates["pinned"]},
+        "as_of": day,
+        "zone": zone,
+        **dates,
+    }
+    return page(request, "members.html", context)
 
 
 def _safe_next(target: str) -> str:

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, select
+from sqlalchemy import Connection, Row, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from qunops.store.schema import (
     group_days,
     groups,
     member_days,
+    member_names,
     members,
     memberships,
     users,
@@ -189,3 +190,75 @@ def workspace_user_list(connection: Connection, workspace_id: int) -> list[Works
             .order_by(users.c.username)
         )
     ]
+
+
+def latest_event_day(connection: Connection, workspace_id: int, group_id: int | None = None) -> date | None:
+    """The latest local day with any event in the workspace (or in one of its groups).
+
+    One index seek per group (the maximum day of each group's slice of the group_days primary key)
+    rather than a scan of every day of every group."""
+    last_of_group = (
+        select(func.max(group_days.c.day)).where(group_days.c.group_id == groups.c.id).scalar_subquery()
+    )
+    query = select(func.max(last_of_group)).where(groups.c.workspace_id == workspace_id)
+    if group_id is not None:
+        query = query.where(groups.c.id == group_id)
+    return _as_date(connection.execute(query).scalar())
+
+
+def group_day_span(connection: Connection, group_id: int) -> tuple[date | None, date | None]:
+    """The first and the last local day with any event of a group (already checked to be the viewer's)."""
+    first, last = connection.execute(
+        select(func.min(group_days.c.day), func.max(group_days.c.day)).where(
+            group_days.c.group_id == group_id
+        )
+    ).one()
+    return _as_date(first), _as_date(last)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMember:
+    """A member a name search found."""
+
+    id: int
+    display_name: str
+    platform: str
+    is_operator: bool
+    last_day: date | None  # the latest local day they wrote in any group
+
+
+def search_members(
+    connection: Connection, workspace_id: int, needle: str, limit: int = 50, offset: int = 0
+) -> tuple[list[FoundMember], int]:
+    """The workspace's members (bots left out) whose current or any earlier display name contains
+    `needle`, case-insensitive, the most recently active first, with how many match in all.
+
+    The last active day of each is one seek in member_days' (member, day) index."""
+    pattern = "%" + needle.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    earlier_names = select(member_names.c.member_id).where(
+        func.lower(member_names.c.name).like(pattern, escape="\\")
+    )
+    matching = and_(
+        members.c.workspace_id == workspace_id,
+        members.c.is_bot.is_(False),
+        or_(func.lower(members.c.display_name).like(pattern, escape="\\"), members.c.id.in_(earlier_names)),
+    )
+    total = int(connection.execute(select(func.count()).select_from(members).where(matching)).scalar() or 0)
+    last_day = (
+        select(func.max(member_days.c.day)).where(member_days.c.member_id == members.c.id).scalar_subquery()
+    )
+    rows = connection.execute(
+        select(members.c.id, members.c.display_name, members.c.platform, members.c.is_operator, last_day)
+        .where(matching)
+        .order_by(last_day.desc().nulls_last(), members.c.display_name, members.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [FoundMember(int(r[0]), str(r[1]), str(r[2]), bool(r[3]), _as_date(r[4])) for r in rows], total
+
+
+def _as_date(value: Any) -> date | None:
+    """A date column's aggregate: SQLite hands back MIN/MAX of dates as ISO text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))

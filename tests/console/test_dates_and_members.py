@@ -1,0 +1,181 @@
+"""The "As of" date of the console's pages, a group asked for before its history begins, and the members
+lists (a group's, paged and searchable, and the workspace's name search)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qunops.console import queries
+from tests.console.conftest import Console
+
+Client = Callable[[str | None], tuple[TestClient, str]]
+FIRST_DAY = date(2024, 5, 1)  # the test group's first local day (Asia/Shanghai)
+LAST_DAY = date(2024, 5, 5)  # the workspace's newest events
+
+
+def member_names(html: str, table: str) -> list[str]:
+    body = html.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<a href="/members/\d+[^"]*">([^<]+)</a>', body)
+
+
+def test_every_dated_page_has_an_as_of_form_that_works_without_javascript(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    day = console.as_of.isoformat()
+    for url in ("/", "/alerts", f"/groups/{console.group_id}", f"/members/{console.member_id}"):
+        page = client.get(f"{url}?as_of={day}")
+        assert page.status_code == 200, url
+        form = page.text.split('id="as-of-form"', 1)[1].split("</form>", 1)[0]
+        assert 'method="get"' in page.text.split('id="as-of-form"', 1)[0].rsplit("<form", 1)[1]
+        assert f'type="date" id="as-of-date" name="as_of" value="{day}" required' in form
+        assert "Back to today" in form
+        assert f"You are viewing this page as of {day}, not today." in page.text, url
+        # The main navigation keeps the date.
+        assert f'href="/?as_of={day}"' in page.text and f'href="/alerts?as_of={day}"' in page.text
+    today = client.get("/").text
+    assert "not today" not in today and "Back to today" not in today
+    assert 'id="as-of-form"' in today  # the control is there on today's page too
+
+
+def test_the_as_of_form_keeps_the_overviews_filters_and_links_carry_the_date(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    day = console.as_of.isoformat()
+    page = client.get(f"/?as_of={day}&q=quiet&sort=name&dir=asc&page=2").text
+    form = page.split('id="as-of-form"', 1)[1].split("</form>", 1)[0]
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert hidden == {"q": "quiet", "sort": "name", "dir": "asc"}  # a new date starts at page 1
+    assert 'href="/?q=quiet&amp;sort=name&amp;dir=asc"' in form  # back to today keeps the filters
+    assert f'href="/groups/{console.quiet_group_id}?as_of={day}"' in page
+    group = client.get(f"/groups/{console.group_id}?as_of={day}").text
+    assert f'href="/members/{console.member_id}?as_of={day}">member1<' in group
+    assert f'href="/groups/{console.group_id}/members?as_of={day}"' in group
+    member = client.get(f"/members/{console.member_id}?as_of={day}").text
+    assert f'href="/groups/{console.group_id}?as_of={day}"' in member
+
+
+@pytest.mark.parametrize(
+    ("value", "english", "chinese"),
+    [
+        ("garbage", "“garbage” is not a date", "“garbage”不是日期"),
+        ("2016-13-01", "“2016-13-01” is not a date", "不是日期"),
+        ("9999-12-31", "There is nothing to show as of 9999-12-31", "截至 9999-12-31 没有可显示的内容"),
+        ("1900-01-01", "choose a date from 1990-01-01", "请选择 1990-01-01 到"),
+    ],
+)
+def test_a_bad_date_is_a_clear_page_in_the_viewers_language(
+    console: Console, client_as: Client, value: str, english: str, chinese: str
+) -> None:
+    client, _ = client_as("viewer")
+    urls = ["/", f"/groups/{console.group_id}", f"/groups/{console.group_id}/members", "/members?q=m"]
+    urls += [f"/members/{console.member_id}", f"/groups/{console.group_id}/topics"]
+    for url in urls:
+        joiner = "&" if "?" in url else "?"
+        page = client.get(f"{url}{joiner}as_of={value}")
+        assert page.status_code == 422, url
+        assert english in page.text and "Traceback" not in page.text, url
+    client.get("/language?set=zh&next=/")
+    chinese_page = client.get(f"/?as_of={value}")
+    assert chinese_page.status_code == 422 and chinese, chinese_page.text
+    assert chinese in chinese_page.text
+
+
+def test_a_workspace_whose_data_ended_long_ago_is_offered_its_last_day(
+    console: Console, client_as: Client
+) -> None:
+    with console.engine.connect() as connection:
+        assert queries.latest_event_day(connection, console.workspace) == LAST_DAY
+        assert queries.latest_event_day(connection, console.workspace, console.quiet_group_id) == date(
+            2024, 4, 11
+        )
+        assert queries.group_day_span(connection, console.group_id) == (FIRST_DAY, LAST_DAY)
+    client, _ = client_as("viewer")
+    late = client.get(f"/?as_of={LAST_DAY + timedelta(days=30)}").text
+    assert "Your data ends on 2024-05-05." in late
+    assert 'href="/?as_of=2024-05-05"' in late
+    recent = client.get(f"/?as_of={LAST_DAY + timedelta(days=14)}").text
+    assert "Your data ends on" not in recent  # two weeks is not yet "long ago"
+    # On a group page, the group's own last day.
+    quiet = client.get(f"/groups/{console.quiet_group_id}?as_of={console.as_of}").text
+    assert "Your data ends on 2024-04-11." in quiet
+    assert f'href="/groups/{console.quiet_group_id}?as_of=2024-04-11"' in quiet
+
+
+def test_a_group_asked_for_before_its_history_says_when_it_begins(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    page = client.get(f"/groups/{console.group_id}?as_of=2024-04-01")
+    assert page.status_code == 200
+    assert "This group&#39;s history begins on 2024-05-01; nothing to show as of 2024-04-01." in page.text
+    assert (
+        f'href="/groups/{console.group_id}?as_of=2024-05-05"' in page.text
+    )  # its first days, at most its last
+    assert 'class="stage' not in page.text and 'id="members"' not in page.text
+    assert 'id="registry"' in page.text  # the registry can still be edited
+    members = client.get(f"/groups/{console.group_id}/members?as_of=2024-04-01")
+    assert "history begins on 2024-05-01" in members.text and 'id="group-members"' not in members.text
+    client.get("/language?set=zh&next=/")
+    chinese = client.get(f"/groups/{console.group_id}?as_of=2024-04-01").text
+    assert "这个群的记录从 2024-05-01 开始，截至 2024-04-01 没有可显示的内容。" in chinese
+    assert client.get(f"/groups/{console.group_id}?as_of={FIRST_DAY}").text.count('class="stage') >= 1
+
+
+def test_a_groups_members_list_searches_sorts_and_pages(
+    console: Console, client_as: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qunops.console import group_pages
+
+    client, _ = client_as("viewer")
+    base = f"/groups/{console.group_id}/members?as_of={console.as_of}"
+    page = client.get(base)
+    assert page.status_code == 200
+    assert sorted(member_names(page.text, "group-members")) == ["member1", "member2", "member3"]
+    assert "3 / 3 members" in page.text
+    searched = client.get(base + "&q=MEMBER2").text
+    assert member_names(searched, "group-members") == ["member2"]
+    assert client.get(base + "&q=nobody").text.count("No members match.") == 1
+    by_name = client.get(base + "&sort=name&dir=whatever&page=zero")
+    assert by_name.status_code == 200
+    assert member_names(by_name.text, "group-members") == ["member1", "member2", "member3"]
+    monkeypatch.setattr(group_pages, "MEMBERS_PER_PAGE", 2)
+    first = client.get(base + "&sort=name").text
+    second = client.get(base + "&sort=name&page=2").text
+    assert member_names(first, "group-members") == ["member1", "member2"]
+    assert member_names(second, "group-members") == ["member3"]
+    assert (
+        f'rel="next" href="/groups/{console.group_id}/members?sort=name&amp;as_of={console.as_of}&amp;page=2"'
+        in first
+    )
+    assert client.get(base + "&sort=name&page=99").text.count("member3") >= 1  # past the end: the last page
+    # Roles show as the group page shows them, in Chinese too.
+    client.get("/language?set=zh&next=/")
+    chinese = client.get(base).text
+    assert "名成员" in chinese and "按名字搜索成员" in chinese
+
+
+def test_members_of_another_workspace_stay_out_of_sight(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    assert client.get(f"/groups/{console.foreign_group_id}/members").status_code == 404
+    found = client.get("/members?q=member").text
+    # member1 and member2 also wrote in the wechat group: an account there too.
+    assert sorted(member_names(found, "found-members")) == [
+        "member1",
+        "member1",
+        "member2",
+        "member2",
+        "member3",
+    ]
+    assert f"/members/{console.foreign_member_id}" not in found
+    assert member_names(client.get("/members?q=ember1").text, "found-members") == ["member1"] * 2
+    assert 'id="found-members"' not in client.get("/members").text  # nothing searched, nothing listed
+    assert "No members match." in client.get("/members?q=%25").text  # a LIKE wildcard is a plain character
+    anonymous, _ = client_as(None)
+    assert anonymous.get("/members?q=member", follow_redirects=False).status_code == 303
