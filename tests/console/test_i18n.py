@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -91,6 +92,17 @@ def test_translate_uses_the_chinese_template_and_translates_the_values() -> None
         "{leaves} members left within 24 hours ({share:.0%} of {members})", leaves=6, share=0.06, members=100
     )
     assert translate("zh", share) == "24 小时内 6 人退群（占 100 人的 6%）"
+
+
+def test_a_stored_text_reads_back_with_its_labels_still_translated() -> None:
+    """Enum members among a text's values (stages, categories) are stored as labels, not as plain data."""
+    message = Text("{stage}: {reason}", stage=Stage.DORMANT, reason=Text("quiet"))
+    stored = message.as_json()
+    assert stored["values"]["stage"] == {"term": "dormant"}
+    back = Text.from_json(orjson.loads(orjson.dumps(stored)))
+    assert back == message and translate("zh", back) == translate("zh", message)
+    assert translate("zh", back).startswith("休眠")
+    assert Text.from_json(back.as_json()) == message  # and again, from a text read back
 
 
 def test_translate_falls_back_to_english_and_keeps_plain_labels_as_they_were() -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import Engine, select
 
 from qunops.actions import Actor
@@ -138,6 +139,26 @@ def test_the_json_api_reviews_with_the_csrf_header(client: TestClient, cases: di
     assert [p["kind"] for p in penalties["penalties"]] == ["warning"] and penalties["step"] == 0
     recommended = client.get("/api/moderation/actions").json()
     assert {a["kind"] for a in recommended} == {"send_message", "warn_privately"}
+
+
+def test_recommended_words_to_members_read_in_the_operator_s_language(
+    client: TestClient, cases: dict[str, int]
+) -> None:
+    """A confirmed case recommends a public warning and a private notice: the operator who sends them
+    (by hand, in a group known from exports) reads them in the console's language, categories too."""
+    log_in(client, "admin", "correct horse")
+    token = token_of(client.get("/moderation").text)
+    url = f"/api/moderation/cases/{cases['pending']}/review"
+    client.post(url, json={"decision": "confirm", "reason": "ad"}, headers={"X-CSRF-Token": token})
+    words = {a["kind"]: a["parameters"]["text"] for a in client.get("/api/moderation/actions").json()}
+    assert "a warning from the moderators (spam_ads). Please read the group rules." in words["send_message"]
+    assert words["warn_privately"].startswith("Moderation: warning, because of spam_ads (1 flagged message")
+    english = client.get("/moderation/actions").text
+    assert str(escape(words["send_message"])) in english
+    client.get("/language?set=zh&next=/", follow_redirects=False)
+    chinese = client.get("/moderation/actions").text
+    assert "管理员提醒：请遵守群规（广告引流）。" in chinese and "群管通知：因广告引流（" in chinese
+    assert "a warning from the moderators" not in chinese and "If you think this is wrong" not in chinese
 
 
 def test_viewers_read_but_cannot_act(client: TestClient, cases: dict[str, int]) -> None:

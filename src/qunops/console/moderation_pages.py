@@ -524,9 +524,22 @@ def actions_page(request: Request, viewer: CurrentViewer, state: str = "recommen
             for p in store.penalty_history(connection, viewer.workspace.workspace_id, member_id)
             if isinstance(p.explanation, Text)
         ]
-        rows = [{**r, "reason": recognised(r["reason"], explained)} for r in rows]
+        rows = [
+            {**r, "reason": recognised(r["reason"], explained), "words": _words(r["parameters"])}
+            for r in rows
+        ]
     context = {"user": viewer, "items": rows, "state": chosen, "states": ACTION_STATES, "zone": zone}
     return page(request, "moderation/actions.html", context)
+
+
+def _words(parameters: Any) -> str | None:
+    """What an action says to members, as the `Text` its template and values rebuild when they rebuild
+    exactly the stored English (the operator who sends a recommendation reads it in their language)."""
+    if not isinstance(parameters, dict) or not parameters.get("text"):
+        return None
+    stored = str(parameters["text"])
+    text = Text.from_json(parameters.get("text_template"))
+    return text if text == stored else stored
 
 
 @router.post("/moderation/actions/{action_id}/mark", include_in_schema=False, response_model=None)
@@ -867,6 +880,17 @@ i18n.ZH.update(
         "joined {hours:.1f} hours ago": "{hours:.1f} 小时前入群",
         "has sent {count} messages before": "此前只发过 {count} 条消息",
         "has sent no message before": "此前没有发过消息",
+        # What members are told (a recommendation shows the operator the words to send).
+        "@{name} a warning from the moderators ({categories}). Please read the group rules.": (
+            "@{name} 管理员提醒：请遵守群规（{categories}）。"
+        ),
+        "a rule violation": "违反群规",
+        "Moderation: {what}, because of {categories} ({summary}). {explanation} "
+        "If you think this is wrong, appeal here: {link}": (
+            "群管通知：因{categories}（{summary}），{what}。{explanation} 如有异议，请在此申诉：{link}"
+        ),
+        "Your appeal was upheld and the penalty lifted. {reason}": "你的申诉已通过，处罚已撤销。{reason}",
+        "Your appeal was reviewed and the decision stands. {reason}": "你的申诉已审核，维持原决定。{reason}",
         "has sent 1 message before": "此前只发过 1 条消息",
         "{first}; {second}": "{first}；{second}",
         "link": "链接",  # the rule families a newcomer's first messages carried

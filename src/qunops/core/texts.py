@@ -31,17 +31,15 @@ class Text(str):
         return (self.template,), self.values
 
     def as_json(self) -> dict[str, Any]:
-        """Template and values, for storing beside the English (values: numbers, strings or texts)."""
-        values = {k: v.as_json() if isinstance(v, Text) else v for k, v in self.values.items()}
-        return {"template": self.template, "values": values}
+        """Template and values, for storing beside the English (values: numbers, strings, texts, or labels
+        such as enum members, stored as `{"term": value}` so that they read back as labels)."""
+        return {"template": self.template, "values": {k: _stored(v) for k, v in self.values.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> Text | None:
         """The text `as_json` stored; None for anything else (a row of an older version, damage)."""
         try:
-            values = {
-                k: cls.from_json(v) if isinstance(v, dict) else v for k, v in dict(data["values"]).items()
-            }
+            values = {k: _read_back(v) for k, v in dict(data["values"]).items()}
             if any(v is None for v in values.values()):
                 return None
             return cls(str(data["template"]), **values)
@@ -75,9 +73,27 @@ def recognised(stored: str, candidates: Iterable[Text]) -> str:
     return stored
 
 
+class Term(str):
+    """A label a stored text named (an enum member's value, read back): translated as a label is."""
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Text):
+        return value.as_json()
+    if isinstance(value, StrEnum | Term):
+        return {"term": str(value)}
+    return value
+
+
+def _read_back(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Term(str(value["term"])) if set(value) == {"term"} else Text.from_json(value)
+    return value
+
+
 def _translated(value: Any, catalogue: Mapping[str, str]) -> Any:
     if isinstance(value, Text):
         return value.translated(catalogue)
-    if isinstance(value, StrEnum):
-        return catalogue.get(value.value, value.value)
+    if isinstance(value, StrEnum | Term):
+        return catalogue.get(str(value), str(value))
     return value

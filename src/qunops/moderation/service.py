@@ -47,7 +47,7 @@ from qunops.actions import (
     request_action,
 )
 from qunops.core.events import ContentType, EventKind
-from qunops.core.texts import Text
+from qunops.core.texts import Text, listing
 from qunops.core.time import from_us, to_us
 from qunops.moderation import store
 from qunops.moderation.classifier import ModelFormatError, SpamClassifier, override_key
@@ -1070,10 +1070,14 @@ def apply_penalty(
     # Warnings go to the group the case is about (that of its first evidence), not the lowest group id.
     home = case.group_id if case.group_id is not None else (case_groups[0] if case_groups else None)
     link = f"{link_base.rstrip('/')}/appeal/{token}"
-    what = policy.steps[penalty.step].describe()
-    notice = (
-        f"Moderation: {what}, because of {', '.join(case.categories) or 'a rule violation'} "
-        f"({case.summary}). {penalty.explanation} If you think this is wrong, appeal here: {link}"
+    notice = Text(
+        "Moderation: {what}, because of {categories} ({summary}). {explanation} "
+        "If you think this is wrong, appeal here: {link}",
+        what=policy.steps[penalty.step].describe(),
+        categories=_violated(case.categories),
+        summary=case.summary,
+        explanation=penalty.explanation,
+        link=link,
     )
 
     def act(kind: ActionKind, group_id: int | None, parameters: Mapping[str, Any] | None = None) -> None:
@@ -1092,16 +1096,16 @@ def apply_penalty(
     outcomes: list[ActionOutcome] = []
     if penalty.kind == PenaltyKind.WARNING:
         if not penalty.private and home is not None:
-            act(ActionKind.SEND_MESSAGE, home, {"text": _public_warning(case.member_name, case.categories)})
-        act(ActionKind.WARN_PRIVATELY, home, {"text": notice, "appeal_link": link})
+            act(ActionKind.SEND_MESSAGE, home, said(_public_warning(case.member_name, case.categories)))
+        act(ActionKind.WARN_PRIVATELY, home, {**said(notice), "appeal_link": link})
     elif penalty.kind == PenaltyKind.MUTE:
         seconds = int((penalty.until - now).total_seconds()) if penalty.until else 0
         until = penalty.until.isoformat() if penalty.until else None
         for group_id in case_groups:
             act(ActionKind.MUTE, group_id, {"seconds": seconds, "until": until, "penalty_id": penalty_id})
-        act(ActionKind.WARN_PRIVATELY, home, {"text": notice, "appeal_link": link})
+        act(ActionKind.WARN_PRIVATELY, home, {**said(notice), "appeal_link": link})
     else:
-        act(ActionKind.WARN_PRIVATELY, home, {"text": notice, "appeal_link": link})
+        act(ActionKind.WARN_PRIVATELY, home, {**said(notice), "appeal_link": link})
         present = store.member_groups(connection, workspace_id, case.member_id, present_only=True)
         ever = store.member_groups(connection, workspace_id, case.member_id, present_only=False)
         for group_id in sorted(set(present) | set(case_groups)):
@@ -1111,9 +1115,22 @@ def apply_penalty(
     return AppliedPenalty(penalty_id, penalty, token, outcomes)
 
 
-def _public_warning(name: str, categories: Sequence[str]) -> str:
-    what = ", ".join(categories) or "a rule violation"
-    return f"@{name} a warning from the moderators ({what}). Please read the group rules."
+def _public_warning(name: str, categories: Sequence[str]) -> Text:
+    return Text(
+        "@{name} a warning from the moderators ({categories}). Please read the group rules.",
+        name=name,
+        categories=_violated(categories),
+    )
+
+
+def _violated(categories: Sequence[str]) -> str:
+    return listing(store.category_members(categories)) if categories else Text("a rule violation")
+
+
+def said(text: Text) -> dict[str, Any]:
+    """An action's words to members: the English, and its template and values, so that a recommendation
+    shows the operator who is to send it the words in their console's language."""
+    return {"text": text, "text_template": text.as_json()}
 
 
 def _lift_case_penalties(
@@ -1273,9 +1290,9 @@ def decide_appeal(
             )
             _learn(connection, workspace_id, case.id, is_spam=False, actor=decided_by, now=now)
         outcomes += _lift_case_penalties(connection, workspace_id, case, decided_by, reason, now, ports)
-        text = f"Your appeal was upheld and the penalty lifted. {reason}"
+        text = Text("Your appeal was upheld and the penalty lifted. {reason}", reason=reason)
     else:
-        text = f"Your appeal was reviewed and the decision stands. {reason}"
+        text = Text("Your appeal was reviewed and the decision stands. {reason}", reason=reason)
     request = ActionRequest(
         ActionKind.WARN_PRIVATELY,
         workspace_id,
@@ -1283,7 +1300,7 @@ def decide_appeal(
         case.member_id,
         reason,
         decided_by,
-        {"text": text},
+        said(text),
         now,
     )
     request_action(connection, ports.for_group(connection, case.group_id), request)

@@ -226,14 +226,14 @@ def case_summary(count: int, group_names: str, categories: Sequence[str], multi_
         summary = Text("{count} flagged messages in {groups}", count=count, groups=where)
     if categories:
         summary = Text(
-            "{summary}: {categories}", summary=summary, categories=listing(_categories(categories))
+            "{summary}: {categories}", summary=summary, categories=listing(category_members(categories))
         )
     if multi_account:
         summary = Text("{summary}; posted from coordinated accounts", summary=summary)
     return summary
 
 
-def _categories(names: Sequence[str]) -> list[str]:
+def category_members(names: Sequence[str]) -> list[str]:
     # Members of the enum, so a page translates them; a name this version does not know stays as it is.
     return [PolicyCategory(n) if n in PolicyCategory._value2member_map_ else n for n in names]
 
