@@ -329,3 +329,45 @@ def test_each_threshold_default_stands_on_one_line_beside_its_field(base: str, p
         assert page.locator("label[for=t-answer_window_s]").inner_text() == (
             "Answer window (seconds)" if language == "en" else "回答时限（秒）"
         )
+
+
+def test_a_date_chosen_in_the_as_of_form_follows_the_operator_to_a_groups_members(
+    base: str, page: Any, tmp_path: Path
+) -> None:
+    log_in(page, base, DEMO_USER)
+    page.fill("#as-of-date", "2020-01-15")  # before the demo's history: every group begins later
+    page.click("#as-of-form button[type=submit]")
+    page.wait_for_selector("#as-of-banner")
+    assert page.url.endswith("/?as_of=2020-01-15")
+    assert "2020-01-15" in page.locator("#as-of-banner").inner_text()
+    page.click("#as-of-today")
+    page.wait_for_selector("table#groups")
+    assert "as_of" not in page.url and page.locator("#as-of-banner").count() == 0
+    first = page.locator("table#groups td.name a").first
+    first.click()
+    page.wait_for_selector("#all-members")
+    group_url = page.url
+    page.fill("#as-of-date", "2020-01-15")
+    page.click("#as-of-form button[type=submit]")
+    page.wait_for_selector("#begins-later")
+    save_screenshot(page, "group-begins-later", tmp_path)
+    page.locator("#begins-later a").click()  # view it as of its first days
+    page.wait_for_selector("#all-members")
+    chosen = page.url.split("as_of=", 1)[1]
+    assert page.url.startswith(group_url.split("?", 1)[0]) and page.locator("#as-of-banner").count() == 1
+    page.click("#all-members")
+    page.wait_for_selector("table#group-members")
+    assert f"as_of={chosen}" in page.url  # the date stays chosen
+    assert (
+        page.locator("nav[aria-label=main] a[href^='/alerts']").get_attribute("href")
+        == f"/alerts?as_of={chosen}"
+    )
+    everyone = page.locator("table#group-members tbody tr").count()
+    name = page.locator("table#group-members tbody tr td a").first.inner_text()
+    page.fill("input[name=q]", name)  # HTMX replaces the list as the operator types
+    page.wait_for_function(
+        "n => document.querySelectorAll('table#group-members tbody tr').length < n", arg=everyone
+    )
+    assert name in page.locator("table#group-members tbody tr td a").first.inner_text()
+    assert "q=" in page.url and f"as_of={chosen}" in page.url
+    save_screenshot(page, "group-members", tmp_path)
