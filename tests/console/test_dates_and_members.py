@@ -75,7 +75,7 @@ def test_a_bad_date_is_a_clear_page_in_the_viewers_language(
 ) -> None:
     client, _ = client_as("viewer")
     urls = ["/", f"/groups/{console.group_id}", f"/groups/{console.group_id}/members", "/members?q=m"]
-    urls += [f"/members/{console.member_id}", f"/groups/{console.group_id}/topics"]
+    urls += [f"/members/{console.member_id}", f"/groups/{console.group_id}/topics", "/alerts?show=all"]
     for url in urls:
         joiner = "&" if "?" in url else "?"
         page = client.get(f"{url}{joiner}as_of={value}")

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormEditor, Viewer, engine_of
 from qunops.console.data import AlertItem, group_lines, local_today
+from qunops.console.pages import AsOf
 from qunops.console.render import is_htmx, page
 from qunops.console.state import ConsoleError, change_alert
 from qunops.core.texts import Text
@@ -47,8 +48,8 @@ def checked_group(connection: Connection, workspace_id: int, key: str) -> int:
 def alerts(
     request: Request,
     viewer: CurrentViewer,
+    as_of: AsOf,
     show: str = "open",
-    as_of: date | None = None,
     page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     status = show if show in STATUSES else "open"
