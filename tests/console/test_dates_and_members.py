@@ -59,6 +59,9 @@ def test_the_as_of_form_keeps_the_overviews_filters_and_links_carry_the_date(
     assert f'href="/groups/{console.group_id}/members?as_of={day}"' in group
     member = client.get(f"/members/{console.member_id}?as_of={day}").text
     assert f'href="/groups/{console.group_id}?as_of={day}"' in member
+    inbox = client.get(f"/alerts?show=all&as_of={day}").text
+    linked = set(re.findall(r'href="/groups/(\d+)(\?as_of=[0-9-]+)?"', inbox))
+    assert linked and all(query == f"?as_of={day}" for _, query in linked)
 
 
 @pytest.mark.parametrize(
