@@ -27,9 +27,10 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
@@ -148,9 +149,9 @@ class _FastScorer:
     def score(self, text: str) -> float:
         return self.evaluate(text, None)
 
-    def evaluate(self, text: str, contributions: list[tuple[str, float]] | None, k: int = 0) -> float:
-        """The decision value; with a `contributions` list, the `k` strongest n-grams towards each side
-        are appended as (description, signed share of the score)."""
+    def evaluate(self, text: str, contributions: list[tuple[str, str, float]] | None, k: int = 0) -> float:
+        """The decision value; with a `contributions` list, the `k` strongest n-grams of each vectorizer
+        towards each side are appended as (vectorizer label, n-gram, signed share of the score)."""
         total = self.intercept
         for part in self.parts:
             counts = Counter(part.analyze(text))
@@ -172,7 +173,7 @@ class _FastScorer:
                 order = np.argsort(shares)
                 chosen = set(order[:k].tolist()) | set(order[-k:].tolist())
                 contributions.extend(
-                    (f"{part.label} {grams[positions[i]]!r}", float(shares[i])) for i in sorted(chosen)
+                    (part.label, grams[positions[i]], float(shares[i])) for i in sorted(chosen)
                 )
         return total
 
@@ -192,8 +193,171 @@ class Explanation:
 
     probability: float
     score: float  # the SVM decision value; > 0 leans spam
-    features: list[tuple[str, float]]  # strongest contributions, signed (positive = towards spam)
+    # The strongest signs, as fragments of the text in double quotes ('"加微信"'), with their signed share
+    # of the score (positive = towards spam), strongest first: see `readable_signs`.
+    features: list[tuple[str, float]]
     override: bool | None  # a moderator's decision on this exact text, when there is one
+    # The n-grams behind them, as the model sees them ("chars '加微'", "words 'free'"), for debugging.
+    ngrams: list[tuple[str, float]] = field(default_factory=list)
+
+
+# What makes an n-gram worth naming: a letter of some script (digits are all 0 here, and punctuation,
+# symbols and emoji alone say nothing a moderator can read).
+def _has_letter(gram: str) -> bool:
+    return any(c.isalpha() for c in gram)
+
+
+_TOKEN = re.compile(r"(?u)\b\w+\b|[^\w\s]")  # the word vectorizer's token_pattern
+_NON_SPACE = re.compile(r"\S+")
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+MAX_SIGN_CJK = 6  # CJK characters of a quoted fragment with Chinese (or other CJK) characters
+MAX_SIGN_CHARS = 24  # characters of any other quoted fragment
+MAX_SIGN_WORDS = 3  # words of any other quoted fragment
+MIN_SIGN_SHARE = 0.1  # of the strongest sign's share: weaker ones are not worth naming
+_CANDIDATES = 20  # n-grams looked at per vectorizer and side
+
+
+def _is_word_char(c: str) -> bool:
+    return (c.isalnum() or c == "_") and not _CJK_CHAR.match(c)
+
+
+def _fits(text: str) -> bool:
+    cjk = len(_CJK_CHAR.findall(text))
+    if cjk:
+        return cjk <= MAX_SIGN_CJK and len(text) <= 2 * MAX_SIGN_CJK
+    return len(text) <= MAX_SIGN_CHARS and text.count(" ") < MAX_SIGN_WORDS
+
+
+def readable_signs(
+    folded: str, grams: Sequence[tuple[str, str, float]], k: int, original: str | None = None
+) -> list[tuple[str, float]]:
+    """The `k` strongest signs in `folded` text, from n-gram contributions (label, n-gram, share) that
+    all point the same way (share > 0: pass them with the sign of the side explained).
+
+    N-grams without a letter (digits, punctuation, symbols) are left out. Each remaining one, strongest
+    first, is located in the text; one that overlaps or touches a sign already found extends it (up to
+    `MAX_SIGN_CJK` CJK characters, or `MAX_SIGN_WORDS` words and `MAX_SIGN_CHARS` characters) and adds
+    its share, another starts a new sign. Signs then grow to whole words outside CJK text and lose
+    punctuation at their ends. Each is quoted from `original` (the message as written) when folding kept
+    positions, else from the folded text. Single characters are named only when no longer sign is found.
+    """
+    prepared = prepare_folded(folded)
+    padded = f" {prepared} "  # char_wb pads each word with a space; folded text has single spaces
+    words: dict[str, list[tuple[int, int]]] = {}
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(prepared)]
+    for i, (a, b, tok) in enumerate(tokens):
+        words.setdefault(tok, []).append((a, b))
+        if i + 1 < len(tokens):
+            words.setdefault(f"{tok} {tokens[i + 1][2]}", []).append((a, tokens[i + 1][1]))
+
+    def spans(label: str, gram: str) -> list[tuple[int, int]]:
+        if label == "words":
+            return words.get(gram, [])
+        found = []
+        at = padded.find(gram)
+        while at >= 0:
+            a, b = max(at - 1, 0), min(at - 1 + len(gram), len(prepared))
+            if b > a:
+                found.append((a, b))
+            at = padded.find(gram, at + 1)
+        return found
+
+    signs: list[list[float]] = []  # [start, end, share]
+    for label, gram, share in sorted(grams, key=lambda g: -g[2]):
+        if share <= 0 or not _has_letter(gram):
+            continue
+        places = spans(label, gram)
+        if not places:
+            continue
+        for a, b in places:
+            sign = next((s for s in signs if a <= s[1] and b >= s[0]), None)
+            if sign is not None:
+                lo, hi = min(a, int(sign[0])), max(b, int(sign[1]))
+                if _fits(prepared[lo:hi]):
+                    sign[0], sign[1] = lo, hi
+                sign[2] += share
+                break
+        else:
+            signs.append([places[0][0], places[0][1], share])
+
+    merged: list[list[float]] = []
+    for sign in sorted(signs):
+        last = merged[-1] if merged else None
+        if last is not None and sign[0] <= last[1] and _fits(prepared[int(last[0]) : int(sign[1])]):
+            last[1], last[2] = max(last[1], sign[1]), last[2] + sign[2]
+        else:
+            merged.append(sign)
+    where: list[int] | None = None
+    quoted: dict[str, float] = {}
+    for start, end, share in merged:
+        a, b = int(start), int(end)
+        while a > 0 and _is_word_char(prepared[a - 1]) and _is_word_char(prepared[a]):
+            a -= 1
+        while b < len(prepared) and _is_word_char(prepared[b]) and _is_word_char(prepared[b - 1]):
+            b += 1
+        while a < b and not prepared[a].isalnum():
+            a += 1
+        while b > a and not prepared[b - 1].isalnum():
+            b -= 1
+        fragment = folded[a:b]
+        if not _has_letter(fragment) or (len(fragment) == 1 and not _CJK_CHAR.match(fragment)):
+            continue
+        if original is not None:
+            if where is None:
+                where = _positions(original, max(int(e) for _, e, _ in merged) + 1)
+            if b <= len(where):
+                written = " ".join(original[where[a] : where[b - 1] + 1].split())
+                if _same_text(written, fragment):
+                    fragment = written
+        quoted[fragment] = quoted.get(fragment, 0.0) + share
+    ranked = sorted(quoted.items(), key=lambda fs: -fs[1])
+    ranked = [fs for fs in ranked if fs[1] >= MIN_SIGN_SHARE * ranked[0][1]] if ranked else []
+    phrases = [fs for fs in ranked if len(fs[0]) > 1]
+    return [(f'"{fragment}"', share) for fragment, share in (phrases or ranked)[:k]]
+
+
+def _same_text(written: str, folded: str) -> bool:
+    """Whether `written` folds to `folded` character by character: the same character in another width,
+    case, script or form (traditional, look-alike, a digit read as a letter), spaces where spaces are."""
+    if len(written) != len(folded):
+        return False
+    for w, f in zip(written, folded, strict=True):
+        if w == f or (w.isspace() and f == " "):
+            continue
+        plain = unicodedata.normalize("NFKC", w).lower()
+        if plain != f and not ((plain.isalnum() or plain.isalpha()) and f.isalpha()):
+            return False
+    return True
+
+
+def _positions(original: str, upto: int) -> list[int]:
+    """For the first `upto` characters of the folded text, the index of the character of `original`
+    each came from, assuming folding went character by character (width, case, script, look-alikes,
+    digits inside words) apart from dropping invisible characters and collapsing spaces. The caller
+    checks each quoted fragment, as folding can also expand a character."""
+    where: list[int] = []
+    space = True  # leading spaces are stripped
+    if original.isascii():
+        for m in _NON_SPACE.finditer(original):
+            if where:
+                where.append(m.start() - 1)
+            where.extend(range(m.start(), m.end()))
+            if len(where) >= upto:
+                break
+        return where
+    for i, c in enumerate(original):
+        if len(where) >= upto:
+            break
+        if c.isspace():
+            if not space:
+                where.append(i)
+                space = True
+            continue
+        if unicodedata.category(c) in ("Cf", "Mn", "Me"):
+            continue
+        where.append(i)
+        space = False
+    return where
 
 
 class SpamClassifier:
@@ -316,20 +480,23 @@ class SpamClassifier:
         return float(np.asarray(self._pipeline.decision_function([classifier_text(text)]))[0])
 
     def explain(self, text: str, k: int = 5) -> Explanation:
-        """Probability, score and the `k` n-grams that pushed hardest towards the verdict."""
-        return self.explain_folded(fold(text), k)
+        """Probability, score and the `k` strongest signs towards the verdict: fragments of the text
+        (`readable_signs`), and the n-grams that pushed hardest."""
+        return self.explain_folded(fold(text), k, text)
 
-    def explain_folded(self, folded: str, k: int = 5) -> Explanation:
-        """`explain` for text already folded (moderation normalises each message once)."""
-        contributions: list[tuple[str, float]] = []
-        score = self._scorer().evaluate(prepare_folded(folded), contributions, k)
+    def explain_folded(self, folded: str, k: int = 5, original: str | None = None) -> Explanation:
+        """`explain` for text already folded (moderation normalises each message once); signs are quoted
+        from `original`, the message as written, when given."""
+        grams: list[tuple[str, str, float]] = []
+        score = self._scorer().evaluate(prepare_folded(folded), grams, max(k, _CANDIDATES) if k > 0 else 0)
         override = self.overrides.get(folded) if self.overrides else None
         probability = (1.0 if override else 0.0) if override is not None else self._probability(score)
-        if probability >= self.threshold:
-            top = heapq.nlargest(k, contributions, key=lambda fc: fc[1])
-        else:
-            top = heapq.nsmallest(k, contributions, key=lambda fc: fc[1])
-        return Explanation(probability, score, top, override)
+        side = 1.0 if probability >= self.threshold else -1.0
+        toward = [(label, gram, side * share) for label, gram, share in grams if side * share > 0]
+        signs = readable_signs(folded, toward, k, original) if k > 0 else []
+        top = heapq.nlargest(k, toward, key=lambda g: g[2])
+        ngrams = [(f"{label} {gram!r}", side * share) for label, gram, share in top]
+        return Explanation(probability, score, [(s, side * v) for s, v in signs], override, ngrams)
 
     # -- persistence -------------------------------------------------------------------------------
 

@@ -93,7 +93,9 @@ class Moderator:
         for f in findings:
             categories[f.category] = max(categories.get(f.category, f.severity), f.severity)
         if self.classifier is not None and message.text.strip():
-            explanation = self.classifier.explain_folded(message.norm.folded, k=self.explain_features)
+            explanation = self.classifier.explain_folded(
+                message.norm.folded, k=self.explain_features, original=message.text
+            )
             probability = explanation.probability
             override = explanation.override
             remaining *= 1.0 - CLASSIFIER_WEIGHT * probability
