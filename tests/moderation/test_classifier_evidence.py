@@ -111,3 +111,12 @@ def test_overlapping_grams_merge_and_written_form_is_quoted() -> None:
 def test_the_raw_ngrams_stay_available(model: SpamClassifier) -> None:
     exp = model.explain("兼职日结！！加微信 wx12345678 详聊～", k=3)
     assert len(exp.ngrams) == 3 and all(name.startswith(("chars '", "words '")) for name, _ in exp.ngrams)
+
+
+def test_moderation_names_signs_for_flagged_messages_only(model: SpamClassifier) -> None:
+    """Finding readable signs costs about as much as scoring: a message that is not flagged has its
+    probability but no signs; a flagged one has the same signs `explain` gives."""
+    quiet = Moderator(model).moderate(Message.of("明天几点开会？"))
+    assert not quiet.flagged and quiet.spam_probability is not None and quiet.classifier_features == ()
+    ad = Moderator(model).moderate(Message.of("兼职日结！！加微信 wx12345678 详聊～"))
+    assert ad.flagged and ad.classifier_features

@@ -199,6 +199,10 @@ class Explanation:
     override: bool | None  # a moderator's decision on this exact text, when there is one
     # The n-grams behind them, as the model sees them ("chars '加微'", "words 'free'"), for debugging.
     ngrams: list[tuple[str, float]] = field(default_factory=list)
+    # What the signs are built from, when they were not built yet (`SpamClassifier.signs`): the n-grams
+    # pushing towards the verdict with their share, and which side the verdict is (1.0 spam, -1.0 not).
+    toward: list[tuple[str, str, float]] = field(default_factory=list, repr=False)
+    side: float = 1.0
 
 
 # What makes an n-gram worth naming: a letter of some script (digits are all 0 here, and punctuation,
@@ -484,19 +488,30 @@ class SpamClassifier:
         (`readable_signs`), and the n-grams that pushed hardest."""
         return self.explain_folded(fold(text), k, text)
 
-    def explain_folded(self, folded: str, k: int = 5, original: str | None = None) -> Explanation:
+    def explain_folded(
+        self, folded: str, k: int = 5, original: str | None = None, signs: bool = True
+    ) -> Explanation:
         """`explain` for text already folded (moderation normalises each message once); signs are quoted
-        from `original`, the message as written, when given."""
+        from `original`, the message as written, when given. With `signs` False they are left for
+        `signs()` to build: finding them costs about as much as scoring, and most messages need none."""
         grams: list[tuple[str, str, float]] = []
         score = self._scorer().evaluate(prepare_folded(folded), grams, max(k, _CANDIDATES) if k > 0 else 0)
         override = self.overrides.get(folded) if self.overrides else None
         probability = (1.0 if override else 0.0) if override is not None else self._probability(score)
         side = 1.0 if probability >= self.threshold else -1.0
         toward = [(label, gram, side * share) for label, gram, share in grams if side * share > 0]
-        signs = readable_signs(folded, toward, k, original) if k > 0 else []
+        found = readable_signs(folded, toward, k, original) if k > 0 and signs else []
         top = heapq.nlargest(k, toward, key=lambda g: g[2])
         ngrams = [(f"{label} {gram!r}", side * share) for label, gram, share in top]
-        return Explanation(probability, score, [(s, side * v) for s, v in signs], override, ngrams)
+        named = [(s, side * v) for s, v in found]
+        return Explanation(probability, score, named, override, ngrams, toward, side)
+
+    def signs(
+        self, folded: str, explanation: Explanation, k: int, original: str | None
+    ) -> list[tuple[str, float]]:
+        """The readable signs of an explanation made without them (`explain_folded(..., signs=False)`)."""
+        found = readable_signs(folded, explanation.toward, k, original) if k > 0 else []
+        return [(s, explanation.side * v) for s, v in found]
 
     # -- persistence -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from qunops.core.texts import Text, recognised
-from qunops.moderation.classifier import SpamClassifier
+from qunops.moderation.classifier import Explanation, SpamClassifier
 from qunops.moderation.detectors import Detector, default_detectors
 from qunops.moderation.findings import Finding, PolicyCategory, Severity
 from qunops.moderation.message import Message, ModerationContext
@@ -92,19 +92,19 @@ class Moderator:
         categories: dict[PolicyCategory, Severity] = {}
         for f in findings:
             categories[f.category] = max(categories.get(f.category, f.severity), f.severity)
+        explanation: Explanation | None = None
         if self.classifier is not None and message.text.strip():
+            # The readable signs are built below, for flagged messages only (they cost as much as scoring).
             explanation = self.classifier.explain_folded(
-                message.norm.folded, k=self.explain_features, original=message.text
+                message.norm.folded, k=self.explain_features, original=message.text, signs=False
             )
             probability = explanation.probability
             override = explanation.override
             remaining *= 1.0 - CLASSIFIER_WEIGHT * probability
-            features = tuple(explanation.features)
             if override is not None:
                 reasons.append(_override_reason(override))
             elif probability >= self.classifier.threshold:
                 classifier_says_spam = True
-                reasons.append(_classifier_reason(probability, features))
                 categories.setdefault(PolicyCategory.SPAM_ADS, Severity.MEDIUM)
         elif self.overrides and message.text.strip():
             override = self.overrides.get(message.norm.folded)
@@ -122,6 +122,12 @@ class Moderator:
         elif override is True:
             flagged = True
             categories.setdefault(PolicyCategory.SPAM_ADS, Severity.MEDIUM)
+        if explanation is not None and self.classifier is not None and flagged:
+            features = tuple(
+                self.classifier.signs(message.norm.folded, explanation, self.explain_features, message.text)
+            )
+        if classifier_says_spam:
+            reasons.append(_classifier_reason(probability or 0.0, features))
         ordered = tuple(sorted(categories, key=lambda c: -categories[c]))
         return Verdict(
             flagged=flagged,
