@@ -101,6 +101,9 @@ ZH: dict[str, str] = {
     "Newcomer activation": "新人激活",
     "Topics": "话题",
     "No topics yet.": "暂无话题。",
+    "Words and phrases this group uses more than others do, most particular first; the number is the "
+    "messages that use them.": "本群比其他群更常用的词语，越独特越靠前；数字是用到它的消息条数。",
+    "messages that use it": "用到它的消息",
     "Role structure": "角色结构",
     "Role-structure checks": "角色结构检查",
     "Alerts and recommendations": "提醒与建议",
