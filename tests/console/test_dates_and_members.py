@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qunops.console import queries
+from qunops.console.data import forget_summaries
+from qunops.store.schema import members
 from tests.console.conftest import Console
 
 Client = Callable[[str | None], tuple[TestClient, str]]
@@ -182,3 +184,19 @@ def test_members_of_another_workspace_stay_out_of_sight(console: Console, client
     assert "No members match." in client.get("/members?q=%25").text  # a LIKE wildcard is a plain character
     anonymous, _ = client_as(None)
     assert anonymous.get("/members?q=member", follow_redirects=False).status_code == 303
+
+
+def test_the_group_page_counts_members_as_its_header_does(console: Console, client_as: Client) -> None:
+    """The workspace's own account is listed (as official) but counted apart, as every count does."""
+    with console.engine.begin() as connection:
+        connection.execute(members.update().where(members.c.id == console.member_id).values(is_operator=True))
+    forget_summaries()
+    client, _ = client_as("viewer")
+    page = client.get(f"/groups/{console.group_id}?as_of={console.as_of.isoformat()}").text
+    found = re.search(r'<dt>Members</dt><dd class="big">(\d+)</dd>', page)
+    assert found is not None
+    header = int(found[1])
+    section = page.split('id="members-title"', 1)[1].split("</h2>", 1)[0]
+    assert f"<small>{header}</small>" in section and "and 1 of your own accounts" in section
+    assert f"All {header} members, with search" in page
+    assert len(member_names(page, "members")) == header + 1

@@ -104,6 +104,7 @@ ZH: dict[str, str] = {
     "Words and phrases this group uses more than others do, most particular first; the number is the "
     "messages that use them.": "本群比其他群更常用的词语，越独特越靠前；数字是用到它的消息条数。",
     "messages that use it": "用到它的消息",
+    "and {count} of your own accounts": "另有 {count} 个本工作区自己的账号",
     "Role structure": "角色结构",
     "Role-structure checks": "角色结构检查",
     "Alerts and recommendations": "提醒与建议",
