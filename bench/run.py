@@ -32,6 +32,7 @@ SUITES: dict[str, tuple[str, list[str], str]] = {
         "Analytics over 1,000 groups × 365 days",
     ),
     "console": ("bench.console.overview", [], "Console overview of 1,000 groups"),
+    "console-members": ("bench.console.members", [], "Console pages of a group of 10,000 members"),
     "forecast": ("bench.forecast.backtest", [], "Death forecast backtest"),
     "moderation-quality": ("bench.moderation.quality", [], "Spam classifier quality (5-fold CV)"),
     "moderation-latency": ("bench.moderation.latency", [], "Moderation latency per message"),
