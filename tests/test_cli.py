@@ -263,3 +263,16 @@ def test_a_read_command_does_not_create_a_missing_database(tmp_path: Path) -> No
         assert not missing.exists()
     assert qunops("init", env={**env, "QUNOPS_ADMIN_PASSWORD": "correct horse"}, cwd=tmp_path).returncode == 0
     assert missing.exists() and qunops("groups", env=env, cwd=tmp_path).returncode == 0
+
+
+def test_a_piped_report_is_laid_out_wide_not_cut_to_80_columns(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    events = write_events(tmp_path / "events.jsonl", EVENTS)
+    assert qunops("import", str(events), env=cli_env, cwd=tmp_path).returncode == 0
+    piped = {k: v for k, v in cli_env.items() if k not in ("COLUMNS", "LINES")}
+    result = qunops("report", "--as-of", "2024-05-02", env=piped, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if "speaker ratio" in line)
+    assert "new speakers/active day" in header and "silence h" in header and "…" not in result.stdout
+    assert "测试群" in result.stdout

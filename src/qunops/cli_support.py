@@ -6,6 +6,8 @@ so they never import the entry point itself.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +21,19 @@ from qunops.settings import Settings, load_settings
 from qunops.store.db import open_engine, require_current, upgrade
 from qunops.store.schema import workspaces
 
-out = Console()
-err = Console(stderr=True)
+# Without a terminal (piped, redirected) rich lays tables out in 80 columns and cuts cells to "na…";
+# output read in a file or by another program is laid out wide instead, unless COLUMNS says how wide.
+PIPED_WIDTH = 240
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and not os.environ.get("COLUMNS")
+    return Console(stderr=stderr, width=PIPED_WIDTH if piped else None)
+
+
+out = console()
+err = console(stderr=True)
 
 
 class CliError(Exception):

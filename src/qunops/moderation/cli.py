@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from qunops.cli_support import console
 
 if TYPE_CHECKING:
     from qunops.moderation.datasets import Dataset
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 # other `qunops` command starts fast.
 
 spam_app = typer.Typer(help="Train and evaluate the spam classifier.", no_args_is_help=True)
-_out = Console()
-_err = Console(stderr=True)
+_out = console()
+_err = console(stderr=True)
 
 DEFAULT_MODEL = Path("spam-model.joblib")
 
