@@ -6,13 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from qunops.console import queries
 from qunops.console.data import forget_summaries
-from qunops.store.schema import members
+from qunops.core.time import day_end_us, from_us
+from qunops.store.schema import events, members
 from tests.console.conftest import Console
 
 Client = Callable[[str | None], tuple[TestClient, str]]
@@ -200,3 +203,38 @@ def test_the_group_page_counts_members_as_its_header_does(console: Console, clie
     assert f"<small>{header}</small>" in section and "and 1 of your own accounts" in section
     assert f"All {header} members, with search" in page
     assert len(member_names(page, "members")) == header + 1
+
+
+def test_a_member_as_of_a_date_has_the_messages_and_last_message_of_that_date(
+    console: Console, client_as: Client
+) -> None:
+    """Counted from the event log itself: the member's messages up to the end of the day (Shanghai)."""
+    client, _ = client_as("viewer")
+    end = day_end_us(FIRST_DAY, ZoneInfo("Asia/Shanghai"))
+    with console.engine.connect() as connection:
+
+        def counted(until_us: int) -> tuple[int, int | None]:
+            row = connection.execute(
+                select(func.count(), func.max(events.c.ts_us)).where(
+                    events.c.member_id == console.member_id,
+                    events.c.kind == "message",
+                    events.c.ts_us < until_us,
+                )
+            ).one()
+            return int(row[0]), row[1]
+
+        early, everything = counted(end), counted(2**62)
+    assert 0 < early[0] < everything[0]  # the member spoke on the first day and later
+    then = client.get(f"/api/members/{console.member_id}?as_of={FIRST_DAY.isoformat()}").json()
+    now = client.get(f"/api/members/{console.member_id}?as_of={LAST_DAY.isoformat()}").json()
+    [group_then] = [g for g in then["groups"] if g["group_id"] == console.group_id]
+    [group_now] = [g for g in now["groups"] if g["group_id"] == console.group_id]
+    assert (group_then["messages"], group_now["messages"]) == (early[0], everything[0])
+    assert group_then["last_message"] < datetime_iso(end) <= group_now["last_message"]
+    page = client.get(f"/members/{console.member_id}?as_of={FIRST_DAY.isoformat()}").text
+    row = page.split('id="member-groups"', 1)[1].split("</tr>", 2)[1]
+    assert f'<td class="num">{early[0]}</td>' in row
+
+
+def datetime_iso(us: int) -> str:
+    return from_us(us).isoformat().replace("+00:00", "Z")

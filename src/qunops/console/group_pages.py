@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
 from qunops.core.registry import DurationKind, EntryThreshold, ExtendedResource, GroupProfile, GroupType
 from qunops.core.texts import Text, listing
+from qunops.core.time import day_end_us
 from qunops.moderation.store import penalty_history
 from qunops.store.registry import save_profile
 
@@ -146,9 +148,50 @@ def _begins_later(first: date | None, last: date | None, day: date) -> dict[str,
     return {"first": first, "first_week": min(first + timedelta(days=6), last)}
 
 
+@dataclass(frozen=True, slots=True)
+class MembershipAsOf:
+    """A member's place in a group as of a date: a `queries.member_groups` row, its counts and leaving
+    taken up to the end of that date."""
+
+    group_id: int
+    group_name: str
+    platform: str
+    joined_us: int | None
+    left_us: int | None
+    inviter_id: int | None
+    inviter_name: str | None
+    join_channel: str | None
+    first_message_us: int | None
+    last_message_us: int | None
+    messages: int
+    is_admin: bool
+    roles: list[str] | None
+
+
+def memberships_as_of(connection: Any, workspace_id: int, member_id: int, day: date) -> list[MembershipAsOf]:
+    """The member's groups as of the end of `day` (in the workspace's timezone): those joined or spoken in
+    by then, with the messages, first and last message up to it, and a leaving only if it came by then."""
+    end_us = day_end_us(day, ZoneInfo(queries.workspace_timezone(connection, workspace_id)))
+    activity = queries.member_activity_until(connection, member_id, day)
+    found: list[MembershipAsOf] = []
+    for m in queries.member_groups(connection, member_id):
+        messages, first_us, last_us = activity.get(m.group_id, (0, None, None))
+        if (m.joined_us is None or m.joined_us >= end_us) and first_us is None:
+            continue  # not in the group yet
+        left = m.left_us if m.left_us is not None and m.left_us < end_us else None
+        found.append(
+            MembershipAsOf(
+                m.group_id, m.group_name, m.platform, m.joined_us, left, m.inviter_id, m.inviter_name,
+                m.join_channel, first_us, last_us, messages, bool(m.is_admin), m.roles,
+            )
+        )  # fmt: skip
+    return sorted(found, key=lambda m: -m.messages)
+
+
 def member_context(connection: Any, workspace_id: int, profile: Any, day: date) -> dict[str, Any]:
-    """The member's groups (with roles and how they joined) and daily messages across groups."""
-    memberships = queries.member_groups(connection, profile.id)
+    """The member's groups as of the day (with roles and how they joined) and daily messages across
+    groups."""
+    memberships = memberships_as_of(connection, workspace_id, profile.id, day)
     group_ids = [m.group_id for m in memberships]
     roles: dict[int, list[str]] = {}
     if group_ids:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select
+from sqlalchemy import Connection, Row, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from qunops.store.schema import (
@@ -157,6 +157,25 @@ def member_groups(connection: Connection, member_id: int) -> list[Row[Any]]:
             .order_by(memberships.c.messages.desc())
         )
     )
+
+
+def member_activity_until(
+    connection: Connection, member_id: int, day: date
+) -> dict[int, tuple[int, int | None, int | None]]:
+    """Per group, the member's messages, first and last message up to and including the (local) day."""
+    d = member_days.c
+    spoke = d.messages > 0
+    rows = connection.execute(
+        select(
+            d.group_id,
+            func.coalesce(func.sum(d.messages), 0),
+            func.min(case((spoke, d.first_message_us), else_=None)),
+            func.max(case((spoke, d.last_message_us), else_=None)),
+        )
+        .where(d.member_id == member_id, d.day <= day)
+        .group_by(d.group_id)
+    )
+    return {int(r[0]): (int(r[1]), r[2], r[3]) for r in rows}
 
 
 def member_daily(connection: Connection, member_id: int, start: date, end: date) -> list[Row[Any]]:
