@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qunops.core.daily import GroupDay, is_question
+from qunops.core.daily import GroupDay, StoredEvent, is_question, match_answers
+from qunops.core.events import EventKind
 from qunops.core.health import HealthInputs, health_score
 from qunops.core.lifecycle import LifecycleFacts, Stage, lifecycle_facts, lifecycle_stage
 from qunops.core.metrics import (
@@ -431,3 +432,16 @@ def test_a_group_no_longer_run_gets_no_role_checks() -> None:
     running = group_roles(quiet, AS_OF, GroupShape("industry", 60, young)).checks
     assert {c.rule for c in running if not c.ok} >= {"young_group_helper", "expert_or_answerer"}
     assert group_roles(quiet, AS_OF, GroupShape("industry", 60, young, operating=False)).checks == []
+
+
+def test_an_answer_in_the_same_minute_counts_when_it_comes_after_the_question() -> None:
+    """Exports with minute precision stamp a question and its quick answer alike; their order tells."""
+    minute = 1_700_000_040_000_000
+
+    def said(member: int, text: str, n: int) -> StoredEvent:
+        return StoredEvent(minute, EventKind.MESSAGE, member, text, bytes([n]), None, None)
+
+    before, question, after = said(2, "hi", 1), said(1, "Isn't it?", 2), said(2, "yes", 3)
+    answered = match_answers([question], [before, question, after], {})
+    assert [(q.text, who, delay) for q, who, delay in answered] == [("Isn't it?", 2, 0.0)]
+    assert match_answers([question], [before, question], {}) == []  # what came before is no answer

@@ -256,13 +256,18 @@ def match_answers(
     answered: list[tuple[StoredEvent, int, float]] = []
     messages = [e for e in events if e.kind == EventKind.MESSAGE and e.member_id is not None]
     times = [e.ts_us for e in messages]
+    # Events come in the order they happened, which for the same time stamp is the export's order: an
+    # answer written in the same minute (exports with minute precision) follows its question there.
+    place = {id(e): index for index, e in enumerate(messages)}
     window_us = thresholds.answer_window_s * 1_000_000
     follow_us = thresholds.answer_follow_s * 1_000_000
     bot = AccountKind.BOT
     for question in questions:
         asked_us, asker = question.ts_us, question.member_id
         limit, follow = asked_us + window_us, asked_us + follow_us
-        for index in range(bisect_right(times, asked_us), len(messages)):
+        at = place.get(id(question))
+        start = at + 1 if at is not None else bisect_right(times, asked_us)
+        for index in range(start, len(messages)):
             candidate = messages[index]
             if candidate.ts_us > limit:
                 break
