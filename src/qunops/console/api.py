@@ -26,6 +26,7 @@ from qunops.console.data import (
     topics_of,
 )
 from qunops.console.group_pages import member_context
+from qunops.console.pages import AsOf
 from qunops.console.security import csrf_token
 from qunops.console.state import ConsoleError, change_alert, import_job, workspace_thresholds
 from qunops.core.time import from_us_or_none, utcnow
@@ -33,6 +34,12 @@ from qunops.core.time import from_us_or_none, utcnow
 router = APIRouter(tags=["api"])
 
 AlertKey = Annotated[str, Path(max_length=200, description="The alert's key, as listed by GET /api/alerts.")]
+# Ids of rows whose `id` column is an `Integer` (32 bits on PostgreSQL; groups, members, users, import
+# jobs): a larger one names no row, and asking the database for it would fail, not find nothing.
+ROW_ID_MAX = 2**31 - 1
+GroupId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The group's id.")]
+MemberId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The member's id.")]
+JobId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The import's id.")]
 
 
 class WorkspaceOut(BaseModel):
@@ -159,7 +166,9 @@ class SnoozeIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    assignee_id: int | None = Field(description="A user of the workspace; null leaves it unassigned.")
+    assignee_id: int | None = Field(
+        ge=1, le=ROW_ID_MAX, description="A user of the workspace; null leaves it unassigned."
+    )
 
 
 class ImportJobOut(BaseModel):
@@ -188,7 +197,7 @@ def me(request: Request, viewer: CurrentViewer) -> MeOut:
 def groups(
     request: Request,
     viewer: CurrentViewer,
-    as_of: date | None = None,
+    as_of: AsOf,
     q: str = "",
     platform: str = "",
     type: str = "",
@@ -206,9 +215,7 @@ def groups(
 
 
 @router.get("/groups/{group_id}")
-def group_detail(
-    request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None
-) -> GroupDetailOut:
+def group_detail(request: Request, viewer: CurrentViewer, group_id: GroupId, as_of: AsOf) -> GroupDetailOut:
     """One group: its registry, every measure, chart series, roles, members and alerts."""
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
@@ -238,9 +245,7 @@ def group_detail(
 
 
 @router.get("/groups/{group_id}/topics")
-def group_topics(
-    request: Request, viewer: CurrentViewer, group_id: int, as_of: date | None = None
-) -> list[TopicOut]:
+def group_topics(request: Request, viewer: CurrentViewer, group_id: GroupId, as_of: AsOf) -> list[TopicOut]:
     """The group's top keywords and phrases over the last 30 days (reads message text: about a second)."""
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
@@ -253,7 +258,7 @@ def group_topics(
 
 @router.get("/members/{member_id}")
 def member_detail(
-    request: Request, viewer: CurrentViewer, member_id: int, as_of: date | None = None
+    request: Request, viewer: CurrentViewer, member_id: MemberId, as_of: AsOf
 ) -> MemberDetailOut:
     """A member across the workspace's groups: roles, activity, and how they joined each group."""
     workspace_id = viewer.workspace.workspace_id
@@ -309,8 +314,8 @@ def member_detail(
 def alerts(
     request: Request,
     viewer: CurrentViewer,
+    as_of: AsOf,
     status: Annotated[str, Query(description=f"one of {', '.join(STATUSES)}")] = "open",
-    as_of: date | None = None,
 ) -> list[AlertOut]:
     """The workspace's alerts in one state, most severe first."""
     if status not in STATUSES:
@@ -348,7 +353,7 @@ def assign_alert(request: Request, viewer: ApiEditor, key: AlertKey, body: Assig
 
 
 @router.get("/import/jobs/{job_id}")
-def import_job_status(request: Request, viewer: CurrentViewer, job_id: int) -> ImportJobOut:
+def import_job_status(request: Request, viewer: CurrentViewer, job_id: JobId) -> ImportJobOut:
     with engine_of(request).connect() as connection:
         job = import_job(connection, viewer.workspace.workspace_id, job_id)
     if job is None:
@@ -368,6 +373,9 @@ def import_job_status(request: Request, viewer: CurrentViewer, job_id: int) -> I
 def _change_alert(
     request: Request, workspace_id: int, user_id: int, key: str, **change: Any
 ) -> AlertStateOut:
+    head = key.split(":", 1)[0]
+    if head.isdigit() and int(head) > ROW_ID_MAX:  # no group has that id; the database would refuse it
+        raise HTTPException(404, "No such alert in this workspace.")
     with engine_of(request).begin() as connection:
         group_id = checked_group(connection, workspace_id, key)
         try:

@@ -1,0 +1,108 @@
+"""What the JSON API answers to inputs it cannot serve: a date out of range or not a date, an id beyond
+the database's integers. Always a JSON `{"detail": ...}` with a 4xx status, never a server error, on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.console.conftest import Console
+
+Client = Callable[[str | None], tuple[TestClient, str]]
+INT32_MAX = 2**31 - 1
+
+
+def dated_urls(console: Console) -> list[str]:
+    """Every API route that takes `as_of`."""
+    return [
+        "/api/groups",
+        f"/api/groups/{console.group_id}",
+        f"/api/groups/{console.group_id}/topics",
+        f"/api/members/{console.member_id}",
+        "/api/alerts",
+    ]
+
+
+def assert_json_detail(response: httpx.Response, status: int, url: str) -> str:
+    """The `detail` of a JSON error answer with that status."""
+    assert response.status_code == status, (url, response.status_code, response.text[:300])
+    body = response.json()
+    assert set(body) >= {"detail"} and isinstance(body["detail"], str), (url, body)
+    return str(body["detail"])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0001-01-01", "There is nothing to show as of 0001-01-01: choose a date from 1990-01-01 to "),
+        ("9999-12-31", "There is nothing to show as of 9999-12-31: choose a date from 1990-01-01 to "),
+        ("1989-12-31", "There is nothing to show as of 1989-12-31"),
+        ("2024-02-30", "“2024-02-30” is not a date: give one like 2016-08-31 (year-month-day)."),
+        ("yesterday", "“yesterday” is not a date"),
+    ],
+)
+def test_an_as_of_out_of_range_or_not_a_date_is_a_json_422(
+    console: Console, client_as: Client, value: str, expected: str
+) -> None:
+    client, _ = client_as("viewer")
+    for url in dated_urls(console):
+        detail = assert_json_detail(client.get(url, params={"as_of": value}), 422, url)
+        assert detail.startswith(expected), (url, detail)
+
+
+def test_an_as_of_in_range_or_none_is_served(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    for url in dated_urls(console):
+        assert client.get(url, params={"as_of": str(console.as_of)}).status_code == 200, url
+        assert client.get(url).status_code == 200, url
+        assert client.get(url, params={"as_of": ""}).status_code == 200, url  # empty: today
+    pinned = client.get(f"/api/groups/{console.group_id}", params={"as_of": str(console.as_of)}).json()
+    assert pinned["group"]["as_of"] == str(console.as_of)
+
+
+@pytest.mark.parametrize("big", [INT32_MAX + 1, 2**63, 10**23])
+def test_ids_beyond_the_databases_integers_are_refused_not_a_server_error(
+    console: Console, client_as: Client, big: int
+) -> None:
+    client, token = client_as("operator")
+    for url in (
+        f"/api/groups/{big}",
+        f"/api/groups/{big}/topics",
+        f"/api/members/{big}",
+        f"/api/import/jobs/{big}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (404, 422), (url, response.text[:300])
+        assert isinstance(response.json()["detail"], str), url
+    # The group id at the head of an alert's key.
+    for action, body in (("acknowledge", {}), ("snooze", {"until": None}), ("assign", {"assignee_id": None})):
+        url = f"/api/alerts/{big}:dead:2024-04-11/{action}"
+        assert_json_detail(client.post(url, json=body, headers={"X-CSRF-Token": token}), 404, url)
+    # A user id in a body.
+    key = next(
+        a["key"]
+        for a in client.get(f"/api/alerts?status=all&as_of={console.as_of}").json()
+        if a["group_id"] == console.quiet_group_id
+    )
+    url = f"/api/alerts/{key}/assign"
+    detail = assert_json_detail(
+        client.post(url, json={"assignee_id": big}, headers={"X-CSRF-Token": token}), 422, url
+    )
+    assert "assignee_id" in detail
+
+
+def test_ids_at_the_edges_of_their_range(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    for url in ("/api/groups/{}", "/api/groups/{}/topics", "/api/members/{}", "/api/import/jobs/{}"):
+        assert client.get(url.format(INT32_MAX)).status_code == 404, url  # the largest id: none such
+        for bad in (0, -1):
+            assert_json_detail(client.get(url.format(bad)), 422, url)
+    assert client.get(f"/api/groups/{console.group_id}").status_code == 200
+    assert client.get(f"/api/members/{console.member_id}").status_code == 200
+    ids = client.get("/api/openapi.json").json()["paths"]["/api/groups/{group_id}"]["get"]["parameters"]
+    schema = next(p for p in ids if p["name"] == "group_id")["schema"]
+    assert (schema["minimum"], schema["maximum"]) == (1, INT32_MAX)  # documented too
