@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -24,6 +25,7 @@ from qunops.analytics.groups import GroupSummary, group_summaries
 from qunops.console.app import create_app
 from qunops.console.data import CHART_DAYS, forget_summaries
 from qunops.console.i18n import JOIN_CHANNELS, ZH, term, translate
+from qunops.console.render import format_hours
 from qunops.console.settings_pages import THRESHOLD_SECTIONS, threshold_sections
 from qunops.console.state import threshold_fields
 from qunops.core.events import JoinChannel
@@ -374,3 +376,16 @@ def test_the_group_page_gives_each_recommendation_once(demo: Demo, clients: dict
                 )
             checked += len(titles)
     assert checked > 20
+
+
+def test_a_silence_in_days_is_whole_days_passed_as_the_stages_count_them() -> None:
+    """13.6 days of silence is "13 d" beside "no member message for 13 days", never "14 d"."""
+
+    def page(language: str) -> dict[str, object]:
+        request = SimpleNamespace(session={"lang": language}, cookies={}, state=SimpleNamespace(), headers={})
+        return {"request": request}
+
+    assert [format_hours(page("en"), h) for h in (0.5, 5.4, 47.6, 13.6 * 24, 14 * 24)] == [
+        "30 min", "5 h", "48 h", "13 d", "14 d",
+    ]  # fmt: skip
+    assert format_hours(page("zh"), 13.6 * 24) == "13 天"

@@ -52,7 +52,8 @@ def url_with(path: str, params: dict[str, Any], **changes: Any) -> str:
 
 @pass_context
 def format_hours(context: Any, hours: float | None) -> str:
-    """A silence as the operator reads it: 40 min, 5 h, 3 d."""
+    """A silence as the operator reads it: 40 min, 5 h, 3 d. Days are whole days passed, as the stages
+    count them ("no member message for 13 days" is not yet dead at 14), never rounded up."""
     if hours is None:
         return "—"
     zh = language_of(context["request"]) == "zh"
@@ -60,7 +61,8 @@ def format_hours(context: Any, hours: float | None) -> str:
         return f"{hours * 60:.0f} 分钟" if zh else f"{hours * 60:.0f} min"
     if hours < 48:
         return f"{hours:.0f} 小时" if zh else f"{hours:.0f} h"
-    return f"{hours / 24:.0f} 天" if zh else f"{hours / 24:.0f} d"
+    days = int(hours // 24)
+    return f"{days} 天" if zh else f"{days} d"
 
 
 def format_local(moment: datetime | date | None, zone: str = "UTC", with_time: bool = True) -> str:
