@@ -1,6 +1,6 @@
 """What the JSON API answers to inputs it cannot serve: a date out of range or not a date, an id beyond
-the database's integers. Always a JSON `{"detail": ...}` with a 4xx status, never a server error, on
-SQLite and PostgreSQL."""
+the database's integers, an unknown sort key. Always a JSON `{"detail": ...}` with a 4xx status, never a
+server error, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from qunops.console.data import SORTS
 from tests.console.conftest import Console
 
 Client = Callable[[str | None], tuple[TestClient, str]]
@@ -106,3 +107,20 @@ def test_ids_at_the_edges_of_their_range(console: Console, client_as: Client) ->
     ids = client.get("/api/openapi.json").json()["paths"]["/api/groups/{group_id}"]["get"]["parameters"]
     schema = next(p for p in ids if p["name"] == "group_id")["schema"]
     assert (schema["minimum"], schema["maximum"]) == (1, INT32_MAX)  # documented too
+
+
+def test_an_unknown_sort_is_a_422_listing_the_accepted_ones(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    for bad in ("bogus", "NAME", "name ", "name,wad"):
+        detail = assert_json_detail(client.get("/api/groups", params={"sort": bad}), 422, bad)
+        assert detail == f"sort: one of {', '.join(SORTS)}", detail
+    for key in SORTS:  # the overview's sort keys, each accepted
+        for direction in ("asc", "desc"):
+            answer = client.get("/api/groups", params={"sort": key, "dir": direction, "as_of": console.as_of})
+            assert answer.status_code == 200, (key, answer.text[:300])
+    by_name = client.get("/api/groups", params={"sort": "", "as_of": console.as_of})  # empty: the default
+    assert [g["name"] for g in by_name.json()] == ["Quiet wechat group", "Test group"]
+    members = client.get("/api/groups", params={"sort": "members", "as_of": console.as_of}).json()
+    assert [g["members"] for g in members] == sorted(g["members"] for g in members)
+    parameters = client.get("/api/openapi.json").json()["paths"]["/api/groups"]["get"]["parameters"]
+    assert next(p for p in parameters if p["name"] == "sort")["schema"]["enum"] == list(SORTS)

@@ -203,10 +203,17 @@ def groups(
     type: str = "",
     stage: str = "",
     tag: str = "",
-    sort: Annotated[str, Query(description=f"one of {', '.join(SORTS)}")] = "name",
+    sort: Annotated[
+        str, Query(description="The overview's sort keys.", json_schema_extra={"enum": list(SORTS)})
+    ] = "name",
     dir: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
 ) -> list[GroupOut]:
-    """The groups of the current workspace with their summaries (read from rollups), filtered and sorted."""
+    """The groups of the current workspace with their summaries (read from rollups), filtered and sorted.
+
+    `sort` is one of the overview's keys (empty: by name); another is a 422 that lists them."""
+    sort = sort or "name"
+    if sort not in SORTS:
+        raise HTTPException(422, f"sort: one of {', '.join(SORTS)}")
     query = OverviewQuery(q, platform, type, stage, tag, sort, dir == "desc", 1, 100_000)
     with engine_of(request).connect() as connection:
         day = as_of or local_today(connection, viewer.workspace.workspace_id)
