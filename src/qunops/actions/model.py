@@ -26,6 +26,7 @@ class ActionState(StrEnum):
     RECOMMENDED = "recommended"  # recorded for a human to carry out (groups known only from exports)
     DONE = "done"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # a recommendation no longer to carry out (its penalty was lifted); never sent
 
 
 @dataclass(frozen=True, slots=True)

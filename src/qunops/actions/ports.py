@@ -8,7 +8,7 @@ Both ports write the `actions` row, so a member's history shows every action whi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -148,6 +148,78 @@ def mark_recommendation(
         before={"state": row.state},
         after={"state": state.value},
     )
+
+
+def withdraw_recommendations(
+    connection: Connection,
+    workspace_id: int,
+    action_ids: Iterable[int],
+    actor: Actor,
+    reason: str,
+    now: datetime,
+) -> list[tuple[int, str, int | None]]:
+    """Recommendations no longer to carry out (the decision that asked for them was undone): each one
+    still recommended becomes withdrawn, with `reason` kept as its note and an audit entry. Those already
+    done, failed or withdrawn stay as they are. Returns (id, kind, group id) of each one withdrawn."""
+    ids = sorted(set(action_ids))
+    if not ids:
+        return []
+    rows = connection.execute(
+        select(actions.c.id, actions.c.kind, actions.c.group_id)
+        .where(
+            actions.c.workspace_id == workspace_id,
+            actions.c.id.in_(ids),
+            actions.c.state == ActionState.RECOMMENDED.value,
+        )
+        .order_by(actions.c.id)
+    ).all()
+    withdrawn = []
+    for row in rows:
+        connection.execute(
+            update(actions)
+            .where(actions.c.id == row.id, actions.c.state == ActionState.RECOMMENDED.value)
+            .values(
+                state=ActionState.WITHDRAWN.value,
+                error=reason or None,
+                updated_by=actor.user_id,
+                updated_us=to_us(now),
+            )
+        )
+        audit(
+            connection,
+            workspace_id,
+            actor,
+            f"action.{row.kind}.{ActionState.WITHDRAWN.value}",
+            f"action:{row.id}",
+            reason,
+            now,
+            before={"state": ActionState.RECOMMENDED.value},
+            after={"state": ActionState.WITHDRAWN.value},
+        )
+        withdrawn.append((int(row.id), str(row.kind), row.group_id))
+    return withdrawn
+
+
+def recommended_for_member(connection: Connection, workspace_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The member's actions still waiting for a human, oldest first (id, kind, group_id, parameters,
+    reason, created_us)."""
+    rows = connection.execute(
+        select(
+            actions.c.id,
+            actions.c.kind,
+            actions.c.group_id,
+            actions.c.parameters,
+            actions.c.reason,
+            actions.c.created_us,
+        )
+        .where(
+            actions.c.workspace_id == workspace_id,
+            actions.c.member_id == member_id,
+            actions.c.state == ActionState.RECOMMENDED.value,
+        )
+        .order_by(actions.c.id)
+    ).mappings()
+    return [dict(r) for r in rows]
 
 
 def _record(

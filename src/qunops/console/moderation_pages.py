@@ -42,7 +42,7 @@ router = APIRouter()
 
 REVIEW_STATES = ("pending", "confirmed", "overturned")
 APPEAL_STATES = ("filed", "open", "upheld", "rejected", "all")
-ACTION_STATES = ("recommended", "done", "failed", "all")
+ACTION_STATES = ("recommended", "done", "failed", "withdrawn", "all")
 
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -525,7 +525,12 @@ def actions_page(request: Request, viewer: CurrentViewer, state: str = "recommen
             if isinstance(p.explanation, Text)
         ]
         rows = [
-            {**r, "reason": recognised(r["reason"], explained), "words": _words(r["parameters"])}
+            {
+                **r,
+                "reason": recognised(r["reason"], explained),
+                "words": _words(r["parameters"]),
+                "note": _note(r["error"]),
+            }
             for r in rows
         ]
     context = {"user": viewer, "items": rows, "state": chosen, "states": ACTION_STATES, "zone": zone}
@@ -540,6 +545,15 @@ def _words(parameters: Any) -> str | None:
     stored = str(parameters["text"])
     text = Text.from_json(parameters.get("text_template"))
     return text if text == stored else stored
+
+
+def _note(error: str | None) -> str | None:
+    """An action's note: why it failed or was withdrawn (moderation's own sentence read back as its
+    `Text`), or what the operator who marked it wrote."""
+    if not error:
+        return error
+    lifted = error.removeprefix(str(service.withdrawn_because("")))
+    return recognised(error, [service.withdrawn_because(lifted)]) if lifted != error else error
 
 
 @router.post("/moderation/actions/{action_id}/mark", include_in_schema=False, response_model=None)
@@ -746,6 +760,8 @@ i18n.ZH.update(
         "Failed": "失败",
         "Mark done": "标记完成",
         "Mark failed": "标记失败",
+        "Withdrawn": "已撤回",
+        "the penalty was lifted: {reason}": "处罚已撤销：{reason}",
         "Audit log": "审计日志",
         "Nothing here.": "暂无内容。",
         "Your appeal": "你的申诉",

@@ -46,6 +46,7 @@ from qunops.actions import (
     audit,
     request_action,
 )
+from qunops.actions.ports import recommended_for_member, withdraw_recommendations
 from qunops.core.events import ContentType, EventKind
 from qunops.core.texts import Text, listing
 from qunops.core.time import from_us, to_us
@@ -1094,18 +1095,21 @@ def apply_penalty(
         outcomes.append(request_action(connection, ports.for_group(connection, group_id), request))
 
     outcomes: list[ActionOutcome] = []
+    # Every action of the penalty names it, so that lifting the penalty withdraws those not carried out.
+    notice_parameters = {**said(notice), "appeal_link": link, "penalty_id": penalty_id}
     if penalty.kind == PenaltyKind.WARNING:
         if not penalty.private and home is not None:
-            act(ActionKind.SEND_MESSAGE, home, said(_public_warning(case.member_name, case.categories)))
-        act(ActionKind.WARN_PRIVATELY, home, {**said(notice), "appeal_link": link})
+            warning = said(_public_warning(case.member_name, case.categories))
+            act(ActionKind.SEND_MESSAGE, home, {**warning, "penalty_id": penalty_id})
+        act(ActionKind.WARN_PRIVATELY, home, notice_parameters)
     elif penalty.kind == PenaltyKind.MUTE:
         seconds = int((penalty.until - now).total_seconds()) if penalty.until else 0
         until = penalty.until.isoformat() if penalty.until else None
         for group_id in case_groups:
             act(ActionKind.MUTE, group_id, {"seconds": seconds, "until": until, "penalty_id": penalty_id})
-        act(ActionKind.WARN_PRIVATELY, home, {**said(notice), "appeal_link": link})
+        act(ActionKind.WARN_PRIVATELY, home, notice_parameters)
     else:
-        act(ActionKind.WARN_PRIVATELY, home, {**said(notice), "appeal_link": link})
+        act(ActionKind.WARN_PRIVATELY, home, notice_parameters)
         present = store.member_groups(connection, workspace_id, case.member_id, present_only=True)
         ever = store.member_groups(connection, workspace_id, case.member_id, present_only=False)
         for group_id in sorted(set(present) | set(case_groups)):
@@ -1164,6 +1168,17 @@ def _lift_case_penalties(
             after={"penalty_id": row.id, "lifted": True},
         )
 
+        # What the penalty recommended and nobody carried out yet is not to be carried out any more.
+        withdrawn = withdraw_recommendations(
+            connection,
+            workspace_id,
+            _pending_actions_of(connection, workspace_id, case.member_id, row),
+            actor,
+            withdrawn_because(reason),
+            now,
+        )
+        never_done = {(kind, group_id) for _, kind, group_id in withdrawn}
+
         def act(kind: ActionKind, group_id: int | None, parameters: Mapping[str, Any]) -> None:
             request = ActionRequest(
                 kind, workspace_id, group_id, case.member_id, reason, actor, parameters, now
@@ -1172,13 +1187,50 @@ def _lift_case_penalties(
 
         if row.penalty.kind == PenaltyKind.MUTE and was_active:
             for group_id in case_groups:
-                act(ActionKind.UNMUTE, group_id, {"penalty_id": row.id})
+                if (ActionKind.MUTE.value, group_id) not in never_done:
+                    act(ActionKind.UNMUTE, group_id, {"penalty_id": row.id})
         elif row.penalty.kind == PenaltyKind.REMOVAL:
             for group_id in sorted(
                 set(store.member_groups(connection, workspace_id, case.member_id, False)) | set(case_groups)
             ):
-                act(ActionKind.UNBLACKLIST, group_id, {"penalty_id": row.id})
+                if (ActionKind.BLACKLIST.value, group_id) not in never_done:
+                    act(ActionKind.UNBLACKLIST, group_id, {"penalty_id": row.id})
     return outcomes
+
+
+def withdrawn_because(reason: str) -> Text:
+    """The note of a recommendation withdrawn because its penalty was lifted for `reason`."""
+    return Text("the penalty was lifted: {reason}", reason=reason)
+
+
+_PENALTY_ACTIONS = frozenset(
+    k.value
+    for k in (
+        ActionKind.SEND_MESSAGE,
+        ActionKind.WARN_PRIVATELY,
+        ActionKind.MUTE,
+        ActionKind.REMOVE,
+        ActionKind.BLACKLIST,
+    )
+)
+
+
+def _pending_actions_of(
+    connection: Connection, workspace_id: int, member_id: int, row: store.PenaltyRow
+) -> list[int]:
+    """The recommendations a penalty made that wait for a human: those naming it, and (recorded before
+    actions named their penalty) those requested with its explanation at the moment it was given."""
+    found = []
+    for action in recommended_for_member(connection, workspace_id, member_id):
+        if action["kind"] not in _PENALTY_ACTIONS:
+            continue
+        parameters = action["parameters"] if isinstance(action["parameters"], dict) else {}
+        if "penalty_id" in parameters:
+            if parameters["penalty_id"] == row.id:
+                found.append(int(action["id"]))
+        elif action["created_us"] == to_us(row.penalty.issued_at) and action["reason"] == row.explanation:
+            found.append(int(action["id"]))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
