@@ -156,3 +156,41 @@ def _ids(engine: Engine) -> list[tuple[int, dict[str, object]]]:
     with engine.connect() as connection:
         rows = connection.execute(select(actions.c.id, actions.c.parameters).order_by(actions.c.id)).all()
     return [(int(r[0]), dict(r[1])) for r in rows]
+
+
+def test_a_lifted_penalty_does_not_count_and_is_not_called_forgiven() -> None:
+    from qunops.moderation.ladder import lift, next_penalty
+
+    warning = lift(next_penalty([], T0), T0 + timedelta(hours=1))
+    again = next_penalty([warning], T0 + timedelta(days=2))
+    assert (again.step, again.explanation) == (0, "Warning: no penalty counts on the record.")
+    # Forgiveness is for penalties that counted and were followed by 90 clean days.
+    kept = next_penalty([], T0)
+    assert (
+        next_penalty([kept], T0 + timedelta(days=91)).explanation
+        == "Warning: earlier penalties are forgiven."
+    )
+
+
+def test_the_standing_after_an_upheld_appeal_says_nothing_counts(
+    client: TestClient, cases: dict[str, int], engine: Engine
+) -> None:
+    token = appeal_token(engine, cases["penalised"])
+    form = client.get(f"/appeal/{token}")
+    client.post(f"/appeal/{token}", data={"statement": "not me", "csrf_token": token_of(form.text)})
+    log_in(client, "admin", "correct horse")
+    listing = client.get("/moderation/appeals")
+    [appeal] = client.get("/api/moderation/appeals?state=filed").json()
+    client.post(
+        f"/moderation/appeals/{appeal['id']}/decide",
+        data={"decision": "uphold", "reason": "account was hacked", "csrf_token": token_of(listing.text)},
+    )
+    member = client.get(f"/api/moderation/cases/{cases['penalised']}").json()["member_id"]
+    standing = client.get(f"/api/moderation/members/{member}/penalties").json()
+    assert standing["step"] is None and standing["next_step"] == 0
+    assert standing["next_penalty"] == "Warning: no penalty counts on the record."
+    assert [p["step"] for p in standing["penalties"]] == [0]
+    fragment = client.get(f"/members/{member}/penalties").text
+    assert "no penalty counts on the record" in fragment and "forgiven" not in fragment
+    clean = client.get(f"/api/moderation/members/{cases['member2']}/penalties").json()
+    assert (clean["step"], clean["next_step"]) == (None, 0)

@@ -489,7 +489,9 @@ def member_penalties_api(request: Request, viewer: CurrentViewer, member_id: int
         standing = _member_penalties(connection, viewer.workspace.workspace_id, member_id)
     return {
         "member_id": member_id,
-        "step": standing.step,
+        # The ladder's steps as a penalty's "step" numbers them (0: a warning); none while nothing counts.
+        "step": standing.step if standing.step >= 0 else None,
+        "next_step": standing.next_step,
         "next_penalty": standing.next_penalty,
         "blacklisted": standing.blacklisted,
         "penalties": [_penalty_json(p) for p in standing.history],

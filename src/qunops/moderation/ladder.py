@@ -191,7 +191,8 @@ def next_penalty(
     final = min(top, step + skipped)
     chosen = policy.steps[final]
     until = now + chosen.duration if chosen.kind == PenaltyKind.MUTE and chosen.duration else None
-    standing = _standings(base, policy)[1 if base < 0 and history else 0]
+    # Below the first step with penalties that count, they were forgiven; lifted ones never counted.
+    standing = _standings(base, policy)[1 if base < 0 and counted else 0]
     return Penalty(
         step=final,
         kind=chosen.kind,

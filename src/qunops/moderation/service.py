@@ -1237,11 +1237,12 @@ def _pending_actions_of(
 class Standing:
     """A member's position on the ladder at a moment, and what a new offence would bring."""
 
-    step: int  # -1: nothing counts (clean record, or forgiven)
+    step: int  # -1: nothing counts (clean record, lifted penalties only, or forgiven)
     next_penalty: str
     active: list[store.PenaltyRow]
     blacklisted: bool
     history: list[store.PenaltyRow]
+    next_step: int = 0  # the step a new offence would bring (without aggravation)
 
 
 def member_standing(
@@ -1260,7 +1261,7 @@ def member_standing(
     upcoming = next_penalty(penalties, now, policy=policy)
     active = [p for p in history if p.penalty.active(now)]
     blacklisted = any(p.penalty.kind == PenaltyKind.REMOVAL for p in active)
-    return Standing(step, upcoming.explanation, active, blacklisted, history)
+    return Standing(step, upcoming.explanation, active, blacklisted, history, upcoming.step)
 
 
 # --- appeals ------------------------------------------------------------------------------------
