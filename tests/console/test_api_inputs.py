@@ -1,10 +1,11 @@
 """What the JSON API answers to inputs it cannot serve: a date out of range or not a date, an id beyond
-the database's integers, an unknown sort key. Always a JSON `{"detail": ...}` with a 4xx status, never a
-server error, on SQLite and PostgreSQL."""
+the database's integers, an unknown sort key, a group asked for before its history begins. Always a JSON
+`{"detail": ...}` with a 4xx status, never a server error, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from qunops.console.data import SORTS
 from tests.console.conftest import Console
 
 Client = Callable[[str | None], tuple[TestClient, str]]
+FIRST_DAY = date(2024, 5, 1)  # the test group's first local day (Asia/Shanghai)
 INT32_MAX = 2**31 - 1
 
 
@@ -124,3 +126,25 @@ def test_an_unknown_sort_is_a_422_listing_the_accepted_ones(console: Console, cl
     assert [g["members"] for g in members] == sorted(g["members"] for g in members)
     parameters = client.get("/api/openapi.json").json()["paths"]["/api/groups"]["get"]["parameters"]
     assert next(p for p in parameters if p["name"] == "sort")["schema"]["enum"] == list(SORTS)
+
+
+def test_a_group_asked_for_before_its_history_says_when_it_begins(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    early = client.get(f"/api/groups/{console.group_id}", params={"as_of": "2024-04-01"})
+    detail = assert_json_detail(early, 422, "early")
+    assert detail == "This group's history begins on 2024-05-01; nothing to show as of 2024-04-01."
+    assert early.json()["begins"] == "2024-05-01"
+    the_day_before = client.get(f"/api/groups/{console.group_id}", params={"as_of": "2024-04-30"})
+    assert the_day_before.status_code == 422 and the_day_before.json()["begins"] == "2024-05-01"
+    first = client.get(f"/api/groups/{console.group_id}", params={"as_of": str(FIRST_DAY)})
+    assert first.status_code == 200 and first.json()["group"]["members"] > 0
+    # The list leaves it out as of that date, as the overview does; another group is not affected.
+    listed = client.get("/api/groups", params={"as_of": "2024-04-20"}).json()
+    assert [g["id"] for g in listed] == [console.quiet_group_id]
+    quiet = client.get(f"/api/groups/{console.quiet_group_id}", params={"as_of": "2024-04-20"})
+    assert quiet.status_code == 200
+    # Documented where clients read it.
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/groups/{group_id}"]["get"]
+    assert "history begins" in operation["description"] and "422" in operation["responses"]

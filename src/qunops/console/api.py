@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from qunops.console import queries
@@ -29,6 +30,7 @@ from qunops.console.group_pages import member_context
 from qunops.console.pages import AsOf
 from qunops.console.security import csrf_token
 from qunops.console.state import ConsoleError, change_alert, import_job, workspace_thresholds
+from qunops.core.texts import Text
 from qunops.core.time import from_us_or_none, utcnow
 
 router = APIRouter(tags=["api"])
@@ -122,6 +124,15 @@ class GroupDetailOut(BaseModel):
         description="Every measure as of the date, 60 days of daily series (member messages, speakers, "
         "joins, leaves, WAD), the weekday × hour heatmap, role pyramid and counts, newcomer activation, "
         "members with roles and last activity, role checks and suggestions."
+    )
+
+
+class BeginsLaterOut(BaseModel):
+    detail: str
+    begins: date | None = Field(
+        None,
+        description="When the group's history begins after as_of: its first day, the earliest as_of it "
+        "has measures for (absent when the request itself was invalid).",
     )
 
 
@@ -221,13 +232,41 @@ def groups(
     return [_group_out(line) for line in view.lines]
 
 
-@router.get("/groups/{group_id}")
-def group_detail(request: Request, viewer: CurrentViewer, group_id: GroupId, as_of: AsOf) -> GroupDetailOut:
-    """One group: its registry, every measure, chart series, roles, members and alerts."""
+@router.get(
+    "/groups/{group_id}",
+    response_model=GroupDetailOut,
+    responses={
+        422: {
+            "model": BeginsLaterOut,
+            "description": "The group's history begins after as_of, or a parameter is invalid.",
+        }
+    },
+)
+def group_detail(
+    request: Request, viewer: CurrentViewer, group_id: GroupId, as_of: AsOf
+) -> GroupDetailOut | JSONResponse:
+    """One group: its registry, every measure, chart series, roles, members and alerts.
+
+    As of a date before the group's history begins (its first day with events) there is nothing to
+    measure: the answer is a 422 whose `detail` says so and whose `begins` is that first day, e.g.
+    `{"detail": "This group's history begins on 2016-07-19; nothing to show as of 2016-07-01.",
+    "begins": "2016-07-19"}`, as the group page says it, rather than an empty group in its "cooling"
+    stage. /api/groups leaves such a group out as of that date."""
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
+        if queries.group_row(connection, workspace_id, group_id) is None:
+            raise HTTPException(404, "No such group in this workspace.")
         day = as_of or local_today(connection, workspace_id)
-        view = group_page(connection, workspace_id, group_id, day)
+        first, _last = queries.group_day_span(connection, group_id)
+        begins = first if first is not None and day < first else None
+        view = None if begins else group_page(connection, workspace_id, group_id, day)
+    if begins is not None:
+        message = Text(
+            "This group's history begins on {first}; nothing to show as of {date}.",
+            first=begins.isoformat(),
+            date=day.isoformat(),
+        )
+        return JSONResponse({"detail": str(message), "begins": begins.isoformat()}, status_code=422)
     if view is None:
         raise HTTPException(404, "No such group in this workspace.")
     row = view.registry
