@@ -389,3 +389,19 @@ def test_a_silence_in_days_is_whole_days_passed_as_the_stages_count_them() -> No
         "30 min", "5 h", "48 h", "13 d", "14 d",
     ]  # fmt: skip
     assert format_hours(page("zh"), 13.6 * 24) == "13 天"
+
+
+def test_the_briefing_says_how_many_more_groups_need_attention(
+    demo: Demo, clients: dict[str, TestClient]
+) -> None:
+    """It shows 8 groups; the others with open alerts are counted, with the way to all of them."""
+    needing = sum(1 for s in demo.summaries if s.alerts)
+    assert needing > 8
+    day = AS_OF.isoformat()
+    en = clients["en"].get(f"/?as_of={day}").text
+    assert en.count('<li class="brief">') == 8
+    assert f"{needing - 8} more groups need attention: see every alert" in en
+    assert f'href="/alerts?as_of={day}"' in en.split('id="briefing-more"', 1)[1].split("</p>", 1)[0]
+    assert '<h1 id="briefing-title">Briefing ' in en  # a past date's briefing is not "today's"
+    zh = clients["zh"].get(f"/?as_of={day}").text
+    assert f"另有 {needing - 8} 个群需要关注" in zh

@@ -170,6 +170,7 @@ class Overview:
     stages: list[str]
     tags: list[str]
     briefing: list[BriefingEntry] = field(default_factory=list)
+    briefing_more: int = 0  # groups that need attention beyond those the briefing shows
 
 
 def local_today(connection: Connection, workspace_id: int) -> date:
@@ -191,6 +192,8 @@ def overview(
         and (not query.stage or line.summary.stage == query.stage)
         and (not query.tag or query.tag in line.tags)
     ]
+    attention = briefing(lines)
+    shown = attention[:briefing_size]
     key = SORTS.get(query.sort, SORTS["alerts"])
     chosen.sort(key=lambda line: line.summary.name.lower())  # a stable order among equals
     chosen.sort(key=key, reverse=query.descending)
@@ -209,11 +212,12 @@ def overview(
         group_types=sorted({line.summary.group_type for line in lines}),
         stages=sorted({line.summary.stage for line in lines}),
         tags=sorted({t for line in lines for t in line.tags}),
-        briefing=briefing(lines, briefing_size),
+        briefing=shown,
+        briefing_more=len(attention) - len(shown),
     )
 
 
-def briefing(lines: Sequence[GroupLine], size: int) -> list[BriefingEntry]:
+def briefing(lines: Sequence[GroupLine]) -> list[BriefingEntry]:
     """Analytics' daily briefing, leaving out the alerts operators acknowledged or snoozed."""
     by_id = {line.summary.id: line for line in lines}
     entries = []
@@ -223,7 +227,7 @@ def briefing(lines: Sequence[GroupLine], size: int) -> list[BriefingEntry]:
         line = by_id[item.group_id]
         if line.open_alerts:
             entries.append(BriefingEntry(line, item.actions))
-    return entries[:size]
+    return entries
 
 
 def group_lines(connection: Connection, workspace_id: int, as_of: date) -> list[GroupLine]:

@@ -105,6 +105,8 @@ ZH: dict[str, str] = {
     "messages that use them.": "本群比其他群更常用的词语，越独特越靠前；数字是用到它的消息条数。",
     "messages that use it": "用到它的消息",
     "and {count} of your own accounts": "另有 {count} 个本工作区自己的账号",
+    "Briefing": "简报",
+    "{count} more groups need attention: see every alert →": "另有 {count} 个群需要关注：查看全部提醒 →",
     "Role structure": "角色结构",
     "Role-structure checks": "角色结构检查",
     "Alerts and recommendations": "提醒与建议",
