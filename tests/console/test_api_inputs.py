@@ -5,14 +5,21 @@ the database's integers, an unknown sort key, a group asked for before its histo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
-from qunops.console.data import SORTS
+from qunops.console.data import SORTS, forget_summaries
+from qunops.core.events import GroupRef
+from qunops.core.platforms import Platform
+from qunops.ingestion import import_events
+from qunops.store.rollups import fill_rollups
+from qunops.store.schema import groups
 from tests.console.conftest import Console
+from tests.factories import message
 
 Client = Callable[[str | None], tuple[TestClient, str]]
 FIRST_DAY = date(2024, 5, 1)  # the test group's first local day (Asia/Shanghai)
@@ -148,3 +155,31 @@ def test_a_group_asked_for_before_its_history_says_when_it_begins(
     # Documented where clients read it.
     operation = client.get("/api/openapi.json").json()["paths"]["/api/groups/{group_id}"]["get"]
     assert "history begins" in operation["description"] and "422" in operation["responses"]
+
+
+def test_the_group_list_gives_every_group_not_a_first_page(console: Console, client_as: Client) -> None:
+    """More groups than a page of the overview holds (50 by default, 200 at most)."""
+    extra = [GroupRef(Platform.QQ, f"extra-{n}", f"Extra {n}") for n in range(210)]
+    more = [message(1, timedelta(minutes=n), group=group) for n, group in enumerate(extra)]
+    import_events(console.engine, console.workspace, iter(more))
+    fill_rollups(console.engine)
+    forget_summaries()
+    client, _ = client_as("viewer")
+    listed = client.get(f"/api/groups?as_of={console.as_of.isoformat()}").json()
+    with console.engine.connect() as connection:
+        stored = connection.execute(
+            select(func.count()).select_from(groups).where(groups.c.workspace_id == console.workspace)
+        ).scalar_one()
+    assert len(listed) == stored > 210
+
+
+@pytest.mark.parametrize("big", [INT32_MAX + 1, 10**23])
+def test_pages_given_ids_beyond_the_databases_integers_answer_a_clear_page(
+    console: Console, client_as: Client, big: int
+) -> None:
+    client, _ = client_as("viewer")
+    for url in (f"/groups/{big}", f"/groups/{big}/members", f"/groups/{big}/topics", f"/members/{big}"):
+        response = client.get(url)
+        assert response.status_code in (404, 422), (url, response.text[:300])
+        assert "Traceback" not in response.text and "<html" in response.text, url
+    assert client.get(f"/import/jobs/{big}").status_code in (404, 422)

@@ -17,6 +17,7 @@ from qunops.console import queries
 from qunops.console.alert_pages import STATUSES, checked_group, inbox
 from qunops.console.auth import ApiEditor, CurrentViewer, engine_of
 from qunops.console.data import (
+    EVERY_ROW,
     SORTS,
     AlertItem,
     GroupLine,
@@ -27,7 +28,7 @@ from qunops.console.data import (
     topics_of,
 )
 from qunops.console.group_pages import member_context
-from qunops.console.pages import AsOf
+from qunops.console.pages import ROW_ID_MAX, AsOf, GroupId, JobId, MemberId
 from qunops.console.security import csrf_token
 from qunops.console.state import ConsoleError, change_alert, import_job, workspace_thresholds
 from qunops.core.texts import Text
@@ -36,12 +37,6 @@ from qunops.core.time import from_us_or_none, utcnow
 router = APIRouter(tags=["api"])
 
 AlertKey = Annotated[str, Path(max_length=200, description="The alert's key, as listed by GET /api/alerts.")]
-# Ids of rows whose `id` column is an `Integer` (32 bits on PostgreSQL; groups, members, users, import
-# jobs): a larger one names no row, and asking the database for it would fail, not find nothing.
-ROW_ID_MAX = 2**31 - 1
-GroupId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The group's id.")]
-MemberId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The member's id.")]
-JobId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The import's id.")]
 
 
 class WorkspaceOut(BaseModel):
@@ -225,7 +220,7 @@ def groups(
     sort = sort or "name"
     if sort not in SORTS:
         raise HTTPException(422, f"sort: one of {', '.join(SORTS)}")
-    query = OverviewQuery(q, platform, type, stage, tag, sort, dir == "desc", 1, 100_000)
+    query = OverviewQuery(q, platform, type, stage, tag, sort, dir == "desc", 1, EVERY_ROW)
     with engine_of(request).connect() as connection:
         day = as_of or local_today(connection, viewer.workspace.workspace_id)
         view = overview(connection, viewer.workspace.workspace_id, day, query, briefing_size=0)

@@ -53,6 +53,7 @@ SORTS: dict[str, Callable[[GroupLine], Any]] = {
     "alerts": lambda r: (max((a.severity for a in r.open_alerts), default=0), len(r.open_alerts)),
 }
 PAGE_SIZES = (25, 50, 100, 200)
+EVERY_ROW = 0  # an `OverviewQuery.per_page` asking for every group on one page (the JSON API)
 SUMMARY_TTL_S = 60.0
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,10 @@ def overview(
     key = SORTS.get(query.sort, SORTS["alerts"])
     chosen.sort(key=lambda line: line.summary.name.lower())  # a stable order among equals
     chosen.sort(key=key, reverse=query.descending)
-    per_page = query.per_page if query.per_page in PAGE_SIZES else 50
+    if query.per_page == EVERY_ROW:
+        per_page = max(1, len(chosen))
+    else:
+        per_page = query.per_page if query.per_page in PAGE_SIZES else 50
     pages = max(1, math.ceil(len(chosen) / per_page))
     page = min(max(1, query.page), pages)
     return Overview(

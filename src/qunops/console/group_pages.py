@@ -14,7 +14,7 @@ from qunops.analytics.groups import group_summaries
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormEditor, engine_of
 from qunops.console.data import MEMBER_ROWS, forget_summaries, group_page, local_today, topics_of
-from qunops.console.pages import AsOf, dates_context
+from qunops.console.pages import AsOf, GroupId, MemberId, dates_context
 from qunops.console.render import is_htmx, page
 from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
@@ -38,13 +38,13 @@ MEMBER_SORTS: dict[str, Any] = {
 
 @router.get("/groups/{group_id}", response_class=HTMLResponse)
 def group(
-    request: Request, viewer: CurrentViewer, group_id: int, as_of: AsOf, saved: bool = False
+    request: Request, viewer: CurrentViewer, group_id: GroupId, as_of: AsOf, saved: bool = False
 ) -> HTMLResponse:
     return _group_response(request, viewer, group_id, as_of, saved=saved)
 
 
 @router.get("/groups/{group_id}/topics", response_class=HTMLResponse)
-def topics(request: Request, viewer: CurrentViewer, group_id: int, as_of: AsOf) -> HTMLResponse:
+def topics(request: Request, viewer: CurrentViewer, group_id: GroupId, as_of: AsOf) -> HTMLResponse:
     """The group's topics: an HTMX fragment of the group page, or a page of its own without JavaScript."""
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
@@ -58,7 +58,7 @@ def topics(request: Request, viewer: CurrentViewer, group_id: int, as_of: AsOf) 
 
 
 @router.post("/groups/{group_id}/registry", response_model=None)
-async def edit_registry(request: Request, viewer: FormEditor, group_id: int) -> Response:
+async def edit_registry(request: Request, viewer: FormEditor, group_id: GroupId) -> Response:
     """Save the registry fields of a group; a bad value re-shows the form with the reason beside it."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     workspace_id = viewer.workspace.workspace_id
@@ -76,7 +76,7 @@ async def edit_registry(request: Request, viewer: FormEditor, group_id: int) -> 
 
 
 @router.get("/members/{member_id}", response_class=HTMLResponse)
-def member(request: Request, viewer: CurrentViewer, member_id: int, as_of: AsOf) -> HTMLResponse:
+def member(request: Request, viewer: CurrentViewer, member_id: MemberId, as_of: AsOf) -> HTMLResponse:
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
         profile = queries.member_row(connection, workspace_id, member_id)
@@ -92,7 +92,7 @@ def member(request: Request, viewer: CurrentViewer, member_id: int, as_of: AsOf)
 def group_members(
     request: Request,
     viewer: CurrentViewer,
-    group_id: int,
+    group_id: GroupId,
     as_of: AsOf,
     q: str = "",
     sort: str = "messages",

@@ -26,6 +26,7 @@ from starlette.datastructures import UploadFile
 from qunops.console import i18n, queries
 from qunops.console.auth import CurrentViewer, EditorViewer, engine_of
 from qunops.console.data import refresh_summaries
+from qunops.console.pages import JobId
 from qunops.console.render import is_htmx, page
 from qunops.console.security import CSRF_FIELD, CSRF_HEADER, csrf_ok
 from qunops.console.state import (
@@ -150,7 +151,7 @@ def _too_large() -> HTTPException:
 
 
 @router.get("/import/jobs/{job_id}", response_class=HTMLResponse)
-def job_status(request: Request, viewer: CurrentViewer, job_id: int) -> HTMLResponse:
+def job_status(request: Request, viewer: CurrentViewer, job_id: JobId) -> HTMLResponse:
     with engine_of(request).connect() as connection:
         job = import_job(connection, viewer.workspace.workspace_id, job_id)
     if job is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
@@ -59,6 +59,14 @@ def as_of_param(as_of: str = "") -> date | None:
 
 
 AsOf = Annotated[date | None, Depends(as_of_param)]
+
+# Ids of rows whose `id` column is an `Integer` (32 bits on PostgreSQL; groups, members, users, import
+# jobs): a larger one names no row, and asking the database for it would fail, not find nothing.
+ROW_ID_MAX = 2**31 - 1
+GroupId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The group's id.")]
+MemberId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The member's id.")]
+JobId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The import's id.")]
+UserId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The user's id.")]
 
 
 def dates_context(

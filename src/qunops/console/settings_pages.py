@@ -12,6 +12,7 @@ from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormAdmin, Viewer, engine_of
 from qunops.console.data import forget_summaries
 from qunops.console.i18n import LANGUAGES
+from qunops.console.pages import UserId
 from qunops.console.render import page
 from qunops.console.state import (
     ConsoleError,
@@ -201,7 +202,7 @@ def add_user(
 
 @router.post("/settings/users/{user_id}/role", response_model=None)
 def change_role(
-    request: Request, viewer: FormAdmin, user_id: int, role: Annotated[str, Form()] = ""
+    request: Request, viewer: FormAdmin, user_id: UserId, role: Annotated[str, Form()] = ""
 ) -> Response:
     try:
         with engine_of(request).begin() as connection:
@@ -212,7 +213,7 @@ def change_role(
 
 
 @router.post("/settings/users/{user_id}/remove", response_model=None)
-def remove(request: Request, viewer: FormAdmin, user_id: int) -> Response:
+def remove(request: Request, viewer: FormAdmin, user_id: UserId) -> Response:
     try:
         with engine_of(request).begin() as connection:
             remove_user(connection, viewer.workspace.workspace_id, user_id)
