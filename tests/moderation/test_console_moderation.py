@@ -151,8 +151,12 @@ def test_recommended_words_to_members_read_in_the_operator_s_language(
     url = f"/api/moderation/cases/{cases['pending']}/review"
     client.post(url, json={"decision": "confirm", "reason": "ad"}, headers={"X-CSRF-Token": token})
     words = {a["kind"]: a["parameters"]["text"] for a in client.get("/api/moderation/actions").json()}
-    assert "a warning from the moderators (spam_ads). Please read the group rules." in words["send_message"]
-    assert words["warn_privately"].startswith("Moderation: warning, because of spam_ads (1 flagged message")
+    assert (
+        "a warning from the moderators (ads and spam). Please read the group rules." in words["send_message"]
+    )
+    assert words["warn_privately"].startswith(
+        "Moderation: warning, because of ads and spam (1 flagged message"
+    )
     english = client.get("/moderation/actions").text
     assert str(escape(words["send_message"])) in english
     client.get("/language?set=zh&next=/", follow_redirects=False)
@@ -297,7 +301,7 @@ def test_rules_are_edited_per_group_with_clear_errors(client: TestClient, engine
 def test_recommendations_are_marked_done_by_an_operator(client: TestClient) -> None:
     log_in(client, "operator", "operator password")
     page = client.get("/moderation/actions")
-    assert page.status_code == 200 and "warn_privately" in page.text
+    assert page.status_code == 200 and "private warning" in page.text
     action_id = client.get("/api/moderation/actions").json()[0]["id"]
     marked = client.post(
         f"/moderation/actions/{action_id}/mark",

@@ -45,6 +45,46 @@ APPEAL_STATES = ("filed", "open", "upheld", "rejected", "all")
 ACTION_STATES = ("recommended", "done", "failed", "withdrawn", "all")
 
 
+# The code's names of actions and audited steps as the pages say them ("context|words": `_()` shows the
+# words in English and the context's own entry in Chinese); a name not here is shown as it is.
+ACTION_LABELS = {
+    "send_message": "action|group message",
+    "warn_privately": "action|private warning",
+    "mute": "action|mute",
+    "unmute": "action|unmute",
+    "remove": "action|removal from the group",
+    "blacklist": "action|blacklist",
+    "unblacklist": "action|removal from the blacklist",
+    "approve_join": "action|join request approved",
+    "reject_join": "action|join request rejected",
+    "create_invite_link": "action|invite link",
+}
+AUDIT_LABELS = {
+    "case.open": "audit|case opened",
+    "case.evidence": "audit|evidence added",
+    "case.confirm": "audit|confirmed",
+    "case.overturn": "audit|overturned",
+    "penalty.apply": "audit|penalty applied",
+    "penalty.lift": "audit|penalty lifted",
+    "appeal.file": "audit|appeal filed",
+    "appeal.uphold": "audit|appeal upheld",
+    "appeal.reject": "audit|appeal rejected",
+}
+
+
+def actor_label(label: str) -> str:
+    """Who asked, as `Actor.label` stored it, for people: a console user's name (data), or moderation's
+    words for the system and for a member who appealed (`Text`s, translated where a page shows them)."""
+    kind, _, name = label.partition(":")
+    if kind == "user" and name:
+        return name
+    if kind == "system" and name:
+        return Text("moderation (automatic)") if name == "moderation" else Text("automatic ({job})", job=name)
+    if kind == "member":
+        return Text("the member")
+    return label
+
+
 # --- helpers -------------------------------------------------------------------------------------------
 
 
@@ -155,7 +195,12 @@ def _case_detail(connection: Connection, workspace_id: int, case_id: int) -> dic
         written.append(service.upheld_review(appeal.decision_reason))
     texts = [t for t in written if isinstance(t, Text)]
     audit = [
-        {**entry, "reason": recognised(entry["reason"], texts)}
+        {
+            **entry,
+            "reason": recognised(entry["reason"], texts),
+            "label": AUDIT_LABELS.get(entry["action"], entry["action"]),
+            "who": actor_label(entry["actor"]),
+        }
         for entry in audit_entries(connection, workspace_id, f"case:{case_id}", limit=50)
     ]
     return {
@@ -532,6 +577,8 @@ def actions_page(request: Request, viewer: CurrentViewer, state: str = "recommen
                 "reason": recognised(r["reason"], explained),
                 "words": _words(r["parameters"]),
                 "note": _note(r["error"]),
+                "label": ACTION_LABELS.get(r["kind"], r["kind"]),
+                "who": actor_label(r["requested_by"]),
             }
             for r in rows
         ]
@@ -657,6 +704,7 @@ def _public_appeal(connection: Connection, request: Request, token: str) -> dict
     return {
         "appeal": appeal,
         "case": case,
+        "categories": [store.category_label(c) for c in case.categories],
         "evidence": evidence,
         "penalties": penalties,
         "zone": _zone(connection, appeal.workspace_id),
@@ -804,27 +852,37 @@ i18n.ZH.update(
         "detector|newcomer": "新人发广告",
         "detector|mentions": "@人过多",
         "detector|classifier": "垃圾信息分类器",
-        # Actions (recommended or done through a gateway).
-        "action|send_message": "发群消息",
-        "action|warn_privately": "私信警告",
+        # Actions (recommended or done through a gateway): `ACTION_LABELS`.
+        "action|group message": "发群消息",
+        "action|private warning": "私信警告",
         "action|mute": "禁言",
         "action|unmute": "解除禁言",
-        "action|remove": "移出群",
+        "action|removal from the group": "移出群",
         "action|blacklist": "拉黑",
-        "action|unblacklist": "移出黑名单",
-        "action|approve_join": "通过入群申请",
-        "action|reject_join": "拒绝入群申请",
-        "action|create_invite_link": "创建邀请链接",
-        # The audit log of a case.
-        "audit|case.open": "创建案件",
-        "audit|case.evidence": "追加证据",
-        "audit|case.confirm": "确认违规",
-        "audit|case.overturn": "推翻",
-        "audit|penalty.apply": "处罚",
-        "audit|penalty.lift": "撤销处罚",
-        "audit|appeal.file": "提交申诉",
-        "audit|appeal.uphold": "支持申诉",
-        "audit|appeal.reject": "驳回申诉",
+        "action|removal from the blacklist": "移出黑名单",
+        "action|join request approved": "通过入群申请",
+        "action|join request rejected": "拒绝入群申请",
+        "action|invite link": "创建邀请链接",
+        # The audit log of a case: `AUDIT_LABELS`.
+        "audit|case opened": "创建案件",
+        "audit|evidence added": "追加证据",
+        "audit|confirmed": "确认违规",
+        "audit|overturned": "推翻",
+        "audit|penalty applied": "处罚",
+        "audit|penalty lifted": "撤销处罚",
+        "audit|appeal filed": "提交申诉",
+        "audit|appeal upheld": "支持申诉",
+        "audit|appeal rejected": "驳回申诉",
+        # Who did it (`actor_label`), and policy categories in words (`store.CATEGORY_LABELS`).
+        "moderation (automatic)": "群管（自动）",
+        "automatic ({job})": "自动（{job}）",
+        "the member": "成员本人",
+        "illegal content": "违法",
+        "abuse": "辱骂攻击",
+        "ads and spam": "广告引流",
+        "vulgar or sexual content": "低俗",
+        "false information": "虚假信息",
+        "fan-circle chaos": "饭圈乱象",
         "rules edited": "修改了群规",
         "more flagged messages": "又有消息被标记",
         "appeal filed by the member": "成员提交了申诉",

@@ -9,7 +9,7 @@ were written as when they are recognised, so the console can show them in Chines
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from qunops.core.texts import Text, listing, recognised
+from qunops.core.texts import Term, Text, listing, recognised
 from qunops.core.time import day_end_us, day_start_us, from_us, from_us_or_none, local_day, to_us
 from qunops.moderation.findings import PolicyCategory
 from qunops.moderation.ladder import Penalty, PenaltyKind, explanations
@@ -217,40 +217,76 @@ def set_case_group(connection: Connection, case_id: int, group_id: int) -> None:
     )
 
 
-def case_summary(count: int, group_names: str, categories: Sequence[str], multi_account: bool) -> Text:
-    """A case in one line: how many flagged messages, where, of which categories."""
+def case_summary(
+    count: int,
+    group_names: str,
+    categories: Sequence[str],
+    multi_account: bool,
+    labels: Callable[[Sequence[str]], list[str]] | None = None,
+) -> Text:
+    """A case in one line: how many flagged messages, where, of which categories (named by `labels`:
+    `category_members`, what this version writes, unless given)."""
     where: str = group_names or Text("no group")
     if count == 1:
         summary = Text("{count} flagged message in {groups}", count=count, groups=where)
     else:
         summary = Text("{count} flagged messages in {groups}", count=count, groups=where)
     if categories:
-        summary = Text(
-            "{summary}: {categories}", summary=summary, categories=listing(category_members(categories))
-        )
+        named = (labels or category_members)(categories)
+        summary = Text("{summary}: {categories}", summary=summary, categories=listing(named))
     if multi_account:
         summary = Text("{summary}; posted from coordinated accounts", summary=summary)
     return summary
 
 
+# Policy categories as sentences for people name them (the enum's values are codes: `spam_ads`).
+CATEGORY_LABELS: dict[str, str] = {
+    PolicyCategory.ILLEGAL: "illegal content",
+    PolicyCategory.ABUSIVE: "abuse",
+    PolicyCategory.SPAM_ADS: "ads and spam",
+    PolicyCategory.VULGAR: "vulgar or sexual content",
+    PolicyCategory.FALSE_INFO: "false information",
+    PolicyCategory.SUPERSTITION: "superstition",
+    PolicyCategory.CLICKBAIT: "clickbait",
+    PolicyCategory.FAN_CHAOS: "fan-circle chaos",
+}
+
+
+def category_label(name: str) -> str:
+    """A category in words ("ads and spam"), a label the console translates; a name this version does
+    not know stays as it is."""
+    return CATEGORY_LABELS.get(name, name)
+
+
 def category_members(names: Sequence[str]) -> list[str]:
-    # Members of the enum, so a page translates them; a name this version does not know stays as it is.
+    # Labels (`Term`s: the English words, stored as labels), so that a page translates them; a name this
+    # version does not know stays as it is.
+    return [Term(category_label(n)) if n in CATEGORY_LABELS else n for n in names]
+
+
+def _category_codes(names: Sequence[str]) -> list[str]:
+    # How earlier versions named categories in sentences: the enum's members, whose English is the code.
     return [PolicyCategory(n) if n in PolicyCategory._value2member_map_ else n for n in names]
 
 
 def _recognised_summary(stored: str, categories: Sequence[str], multi_account: bool) -> str:
     """A stored summary as the `Text` `case_summary` wrote, rebuilt from the case's categories and
-    accounts with the count and group names it names."""
-    rest = stored
-    if multi_account:
-        rest = rest.removesuffix("; posted from coordinated accounts")
-    if categories:
-        rest = rest.removesuffix(": " + ", ".join(categories))
-    found = re.fullmatch(r"(\d+) flagged messages? in (.*)", rest, re.DOTALL)
-    if found is None:
-        return stored
-    names = "" if found[2] == "no group" else found[2]
-    return recognised(stored, [case_summary(int(found[1]), names, categories, multi_account)])
+    accounts with the count and group names it names (categories in words, or as codes in a summary an
+    earlier version wrote)."""
+    for labels in (category_members, _category_codes):
+        rest = stored
+        if multi_account:
+            rest = rest.removesuffix("; posted from coordinated accounts")
+        if categories:
+            rest = rest.removesuffix(": " + ", ".join(str(c) for c in labels(categories)))
+        found = re.fullmatch(r"(\d+) flagged messages? in (.*)", rest, re.DOTALL)
+        if found is None:
+            continue
+        names = "" if found[2] == "no group" else found[2]
+        rebuilt = recognised(stored, [case_summary(int(found[1]), names, categories, multi_account, labels)])
+        if isinstance(rebuilt, Text):
+            return rebuilt
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
