@@ -101,6 +101,32 @@ def _link_base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+RULES_FIELDS = frozenset({"rules_text", "settings"})  # what the rules API takes
+
+
+def _text(body: Mapping[str, Any], name: str) -> str:
+    """A text field of a JSON body: absent or null is empty (the operation then says what is missing);
+    anything but a string is refused, never turned into one ("None", "['a', 'b']")."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise HTTPException(422, f"{name}: a text (a JSON string), not {_json_kind(value)}")
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null" if value is None else type(value).__name__
+
+
 def _fail(exc: ModerationError | ActionError) -> HTTPException:
     # What the user did wrong, as one sentence; not-found stays 404 so other workspaces' ids reveal nothing.
     message = exc.message if isinstance(exc, ModerationError) else str(exc)
@@ -276,7 +302,7 @@ def case_api(request: Request, viewer: CurrentViewer, case_id: int) -> dict[str,
 def review_api(
     request: Request, viewer: ApiEditor, case_id: int, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    state = _review(request, viewer, case_id, str(body.get("decision", "")), str(body.get("reason", "")))
+    state = _review(request, viewer, case_id, _text(body, "decision"), _text(body, "reason"))
     return {"case_id": case_id, "state": state}
 
 
@@ -340,7 +366,7 @@ def appeals_api(request: Request, viewer: CurrentViewer, state: str = "all") -> 
 def decide_api(
     request: Request, viewer: ApiEditor, appeal_id: int, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    state = _decide(request, viewer, appeal_id, str(body.get("decision", "")), str(body.get("reason", "")))
+    state = _decide(request, viewer, appeal_id, _text(body, "decision"), _text(body, "reason"))
     return {"appeal_id": appeal_id, "state": state}
 
 
@@ -476,9 +502,17 @@ def rules_api(request: Request, viewer: CurrentViewer, scope: str) -> dict[str, 
 def rules_put_api(
     request: Request, viewer: ApiEditor, scope: str, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
+    unknown = sorted(set(body) - RULES_FIELDS)
+    if unknown:
+        raise HTTPException(
+            400,
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(sorted(RULES_FIELDS))})",
+        )
     settings = body.get("settings", {})
     if not isinstance(settings, dict):
-        raise HTTPException(422, "settings: an object")
+        raise HTTPException(422, f"settings: an object, not {_json_kind(settings)}")
+    rules_text = _text(body, "rules_text")
     with engine_of(request).begin() as connection:
         group_id, name = _scope(connection, viewer.workspace.workspace_id, scope)
         try:
@@ -486,7 +520,7 @@ def rules_put_api(
                 connection,
                 viewer.workspace.workspace_id,
                 group_id,
-                str(body.get("rules_text", "")),
+                rules_text,
                 settings,
                 _actor(viewer),
                 utcnow(),

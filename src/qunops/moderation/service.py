@@ -252,7 +252,9 @@ def update_rules(
     now: datetime,
     reason: str = "",
 ) -> GroupRules:
-    """Store the rules of the workspace (group_id None) or of one group, validated, with an audit entry."""
+    """Store the rules of the workspace (group_id None) or of one group, validated, with an audit entry.
+    Rules that change nothing store nothing: a group following the workspace's rules keeps following
+    them (it gets rules of its own only where they differ)."""
     if group_id is not None and store.group_in_workspace(connection, workspace_id, group_id) is None:
         raise NotFound(f"no group {group_id} in this workspace")
     text = rules_text.strip()
@@ -265,14 +267,23 @@ def update_rules(
     else:
         RuleSettings.from_json(settings, _merged(rows, None).settings)  # validates against the workspace's
         stored = dict(settings)
-    before = rows.get(store.scope_of(group_id))
+    scope = store.scope_of(group_id)
+    before = rows.get(scope)
+    if before is not None and (before.rules_text, before.settings) == (text, stored):
+        return _merged(rows, group_id)  # nothing changes
+    if before is None and group_id is not None:
+        # A group that follows the workspace's rules gets rules of its own only when they differ.
+        current = _merged(rows, group_id)
+        given = _merged({**rows, scope: store.RulesRow(scope, group_id, text, stored, None, 0)}, group_id)
+        if (given.rules_text, given.settings) == (current.rules_text, current.settings):
+            return current
     store.put_rules(connection, workspace_id, group_id, text, stored, actor.user_id, now)
     audit(
         connection,
         workspace_id,
         actor,
         "rules.update",
-        f"rules:{store.scope_of(group_id)}",
+        f"rules:{scope}",
         reason or RULES_EDITED,
         now,
         before={"rules_text": before.rules_text, "settings": before.settings} if before else None,
