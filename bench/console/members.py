@@ -12,7 +12,6 @@ filters and pages them.
 from __future__ import annotations
 
 import random
-import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -20,16 +19,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
+from bench.console.overview import bench_store, log_in
 from qunops.console.app import create_app
 from qunops.core.events import Event, EventKind, GroupRef, MemberRef
 from qunops.core.platforms import Platform
-from qunops.core.registry import WorkspaceRole
 from qunops.ingestion import import_events
 from qunops.settings import Settings
-from qunops.store import accounts
-from qunops.store.db import open_engine, upgrade
 from qunops.store.rollups import fill_rollups
 from qunops.store.schema import members
 
@@ -39,7 +36,6 @@ MEMBERS = 10_000
 DAYS = 30
 PER_DAY = 6_000
 REQUESTS = 10
-USER, PASSWORD = "bench", "bench-password"
 START = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)
 GROUP = GroupRef(Platform.QQ, "big-1", "A group of ten thousand")
 
@@ -60,24 +56,10 @@ def _events() -> Iterator[Event]:
 
 
 def build(path: Path = DATABASE) -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        engine = open_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        with engine.connect() as connection:
-            if connection.execute(select(func.count()).select_from(members)).scalar_one() >= MEMBERS:
-                return engine
-        engine.dispose()
-    for suffix in ("", "-wal", "-shm", ".secret"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    engine = open_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        workspace_id = accounts.create_workspace(connection, "bench", "Bench", "Asia/Shanghai")
-        user = accounts.create_user(connection, USER, PASSWORD)
-        accounts.grant(connection, workspace_id, user, WorkspaceRole.ADMIN)
-    import_events(engine, workspace_id, _events())
-    fill_rollups(engine)
+    engine, workspace_id = bench_store(path, members, MEMBERS, "Asia/Shanghai")
+    if workspace_id is not None:
+        import_events(engine, workspace_id, _events())
+        fill_rollups(engine)
     return engine
 
 
@@ -87,9 +69,7 @@ def main() -> None:
     app = create_app(settings, engine, prewarm=False)
     as_of = (START + timedelta(days=DAYS - 1)).date().isoformat()
     with TestClient(app) as client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-        assert token is not None
-        client.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": token[1]})
+        log_in(client)
         page_100 = f"/groups/1/members?sort=last&page=100&as_of={as_of}"
         for name, url in [
             ("group page", f"/groups/1?as_of={as_of}"),

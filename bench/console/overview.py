@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from qunops.console.app import create_app
 from qunops.core.registry import WorkspaceRole
@@ -40,27 +40,40 @@ USER, PASSWORD = "bench", "bench-password"
 SMALL = 0.1  # message volume multiplier of the "small" scale
 
 
-def build(path: Path = DATABASE) -> Engine:
-    """The benchmark store; built when absent (takes a few minutes), reused otherwise."""
+def bench_store(path: Path, table: Table, at_least: int, timezone: str) -> tuple[Engine, int | None]:
+    """A benchmark's store at `path`: reused while `table` holds `at_least` rows; otherwise made anew
+    with a workspace and the bench's admin, whose id is returned to be filled (None: reused as it is)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         engine = open_engine(f"sqlite:///{path}")
         upgrade(engine)
         with engine.connect() as connection:
-            if connection.execute(select(func.count()).select_from(groups)).scalar_one() >= GROUPS:
-                return engine
+            if connection.execute(select(func.count()).select_from(table)).scalar_one() >= at_least:
+                return engine, None
         engine.dispose()
     for suffix in ("", "-wal", "-shm", ".secret"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     engine = open_engine(f"sqlite:///{path}")
     upgrade(engine)
-    config = SimulationConfig(seed=11, groups=GROUPS, days=60, scale=SMALL)
-    community = simulate(config)
     with engine.begin() as connection:
-        workspace_id = accounts.create_workspace(connection, "bench", "Bench", config.timezone)
+        workspace_id = accounts.create_workspace(connection, "bench", "Bench", timezone)
         user = accounts.create_user(connection, USER, PASSWORD)
         accounts.grant(connection, workspace_id, user, WorkspaceRole.ADMIN)
-    store_community(engine, workspace_id, community)
+    return engine, workspace_id
+
+
+def log_in(client: TestClient) -> None:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    client.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": token[1]})
+
+
+def build(path: Path = DATABASE) -> Engine:
+    """The benchmark store; built when absent (takes a few minutes), reused otherwise."""
+    config = SimulationConfig(seed=11, groups=GROUPS, days=60, scale=SMALL)
+    engine, workspace_id = bench_store(path, groups, GROUPS, config.timezone)
+    if workspace_id is not None:
+        store_community(engine, workspace_id, simulate(config))
     return engine
 
 
@@ -71,10 +84,7 @@ def run() -> list[dict[str, Any]]:
     )
     results = []
     with TestClient(app) as client:
-        form = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token is not None
-        client.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": token[1]})
+        log_in(client)
         as_of = "2026-11-24"  # the simulator's last day, so the groups are alive
         start = time.perf_counter()
         assert client.get(f"/?as_of={as_of}").status_code == 200
