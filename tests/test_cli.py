@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from qunops.store.db import open_engine
+
 EVENTS = [
     {
         "platform": "qq",
@@ -276,3 +278,42 @@ def test_a_piped_report_is_laid_out_wide_not_cut_to_80_columns(
     header = next(line for line in result.stdout.splitlines() if "speaker ratio" in line)
     assert "new speakers/active day" in header and "silence h" in header and "…" not in result.stdout
     assert "测试群" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+psycopg://u:secret@127.0.0.1:abc/db", "is not a database URL"),
+        ("postgresql+psycopg://u:secret@[::1/db", "is not a database URL"),
+        (
+            "postgresql+psycopg2://u:secret@localhost/db",
+            "no driver for postgresql+psycopg2://u:***@localhost/db",
+        ),
+    ],
+)
+def test_a_malformed_database_url_or_a_missing_driver_is_one_line(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    env = {**os.environ, "QUNOPS_DATABASE_URL": url, "QUNOPS_ADMIN_PASSWORD": "x" * 10}
+    for command in (["groups"], ["init", "--workspace", "w"]):
+        result = qunops(*command, env=env, cwd=tmp_path)
+        assert result.returncode == 2, result
+        assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_a_newer_version_wrote_is_refused_and_left_as_it_is(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    engine = open_engine(cli_env["QUNOPS_DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    for command in (["groups"], ["db", "upgrade"], ["init", "--workspace", "w2"]):
+        result = qunops(*command, env=cli_env, cwd=tmp_path)
+        assert result.returncode == 2, result
+        assert "at revision 0099, which this version of qunops does not know" in result.stderr, result.stderr
+    with engine.connect() as connection:
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        added = connection.exec_driver_sql("SELECT count(*) FROM workspaces WHERE slug = 'w2'").scalar_one()
+    assert (version, added) == ("0099", 0)
+    engine.dispose()

@@ -60,7 +60,7 @@ def settings_and_engine(database: str | None = None, migrate: bool = False) -> t
 def _require_sqlite_file(url: str) -> None:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return  # open_engine says what is wrong with it
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":

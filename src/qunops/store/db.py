@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,8 @@ def open_engine(url: str) -> Engine:
     """An engine for `url`, checked by connecting once. Raises StoreError with a one-line reason."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"QUNOPS_DATABASE_URL is not a database URL: {url!r}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise StoreError(f"QUNOPS_DATABASE_URL is not a database URL: {_without_password(url)!r}") from None
     shown = parsed.render_as_string(hide_password=True)
     try:
         if parsed.get_backend_name() == "sqlite":
@@ -35,8 +36,11 @@ def open_engine(url: str) -> Engine:
             )
         with engine.connect():
             pass
-    except NoSuchModuleError:
-        raise StoreError(f"QUNOPS_DATABASE_URL: no driver for {shown}") from None
+    except (NoSuchModuleError, ModuleNotFoundError):
+        # A dialect SQLAlchemy knows whose driver is not installed (postgresql+psycopg2) fails on import.
+        raise StoreError(
+            f"QUNOPS_DATABASE_URL: no driver for {shown} (use sqlite:/// or postgresql+psycopg://)"
+        ) from None
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StoreError(f"cannot open the database {shown}: {reason}") from None
@@ -81,9 +85,13 @@ def alembic_config(engine: Engine) -> Any:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration (idempotent)."""
+    """Apply every migration (idempotent). A database a newer qunops wrote is left as it is."""
     from alembic import command
 
+    if inspect(engine).has_table("alembic_version"):
+        newer = unknown_revisions(engine)
+        if newer:
+            raise StoreError(_newer_message(newer))
     command.upgrade(alembic_config(engine), "head")
 
 
@@ -99,10 +107,36 @@ def is_current(engine: Engine) -> bool:
 
 
 def require_current(engine: Engine) -> None:
-    if not inspect(engine).has_table("alembic_version") or not is_current(engine):
-        raise StoreError(
-            "the database is not set up or not current: run `qunops db upgrade` (or `qunops init`)"
-        )
+    if not inspect(engine).has_table("alembic_version"):
+        raise StoreError("the database is not set up: run `qunops init` (or `qunops db upgrade`)")
+    newer = unknown_revisions(engine)
+    if newer:
+        raise StoreError(_newer_message(newer))
+    if not is_current(engine):
+        raise StoreError("the database is not current: run `qunops db upgrade`")
+
+
+def unknown_revisions(engine: Engine) -> list[str]:
+    """Revisions the database is at that this version's migrations do not know (a newer qunops wrote it)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    known = {revision.revision for revision in script.walk_revisions()}
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return [revision for revision in current if revision not in known]
+
+
+def _newer_message(revisions: list[str]) -> str:
+    return (
+        f"the database is at revision {', '.join(revisions)}, which this version of qunops does not know: "
+        "a newer qunops wrote it; use that version (nothing was changed)"
+    )
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 IN_LIST = 500  # values per IN (...) list
