@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from qunops.core.events import Event
 from qunops.ingestion import import_events
 from qunops.store.db import open_engine, upgrade
-from qunops.store.rollups import fill_rollups
+from qunops.store.rollups import fill_rollups, refill_everything
 from qunops.store.schema import fill_state, group_days
 from tests.factories import GROUP, join, message
 from tests.store_helpers import table_states
@@ -362,3 +362,18 @@ def test_rollups_filled_inside_a_transaction_that_rolls_back_leave_nothing(
         transaction.rollback()
     assert derived_state(engine) == before
     assert fill_rollups(engine).events == 0
+
+
+def test_a_fill_from_the_first_event_over_rollups_kept_equals_the_first_fill(
+    engine: Engine, workspace: int
+) -> None:
+    """After a timezone change the mark goes back to the start while the rollups stay (the pages keep
+    showing them): the fill then derives everything again, memberships of people only seen speaking
+    too, exactly as the first fill did."""
+    import_events(engine, workspace, iter([*many_days(6), message(42, timedelta(days=2), "only talks")]))
+    fill_rollups(engine)
+    before = derived_state(engine)
+    with engine.begin() as connection:
+        refill_everything(connection)
+    assert fill_rollups(engine).events == len(many_days(6)) + 1
+    assert derived_state(engine) == before

@@ -106,6 +106,14 @@ ZH: dict[str, str] = {
     "messages that use it": "用到它的消息",
     "and {count} of your own accounts": "另有 {count} 个本工作区自己的账号",
     "Briefing": "简报",
+    "Groups' days are days of this timezone; changing it recomputes them. Exports written in local time "
+    "(WeChat, QQ, WhatsApp) are read in it when imported: times already imported stay as they were read, "
+    "and an export imported again after a change is read anew, so its messages are stored again. Import "
+    "such an export again with --tz set to the timezone it was first read in.": (
+        "群的“天”按这个时区划分，修改后会重新计算。以本地时间写的聊天记录（微信、QQ、WhatsApp）导入时按它解读："
+        "已导入的时间保持原样；修改后再次导入同一份记录会按新时区重新解读，消息会被再存一遍。"
+        "再次导入这类记录时，请用 --tz 指定它第一次导入时的时区。"
+    ),
     "{count} more groups need attention: see every alert →": "另有 {count} 个群需要关注：查看全部提醒 →",
     "Role structure": "角色结构",
     "Role-structure checks": "角色结构检查",

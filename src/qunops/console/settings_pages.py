@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormAdmin, Viewer, engine_of
@@ -27,7 +30,9 @@ from qunops.console.state import (
 from qunops.core.registry import WorkspaceRole
 from qunops.core.texts import Text, recognised
 from qunops.store.accounts import AccountError, create_user, grant
+from qunops.store.rollups import fill_rollups
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 # Every threshold of `core.thresholds.Thresholds` by section, with the label the settings page gives it
@@ -157,18 +162,30 @@ async def save_workspace(request: Request, viewer: FormAdmin) -> Response:
     overrides, errors = parse_thresholds(form)
     timezone = form.get("timezone", "").strip()
     language = form.get("language", "").strip() or None
+    moved = False
     if not errors:
         try:
             with engine_of(request).begin() as connection:
-                save_workspace_settings(
+                moved = save_workspace_settings(
                     connection, viewer.workspace.workspace_id, viewer.user_id, timezone, overrides, language
                 )
         except ConsoleError as exc:
             errors[exc.field or "timezone"] = exc.message
     if errors:
         return _settings_page(request, viewer, errors=errors, submitted=form, status=400)
+    if moved:
+        # Days are the new zone's: the rollups are recomputed in the background (seconds to a minute).
+        threading.Thread(target=_refill, args=(engine_of(request),), name="refill", daemon=True).start()
     forget_summaries()
     return RedirectResponse("/settings?saved=workspace#workspace", status_code=303)
+
+
+def _refill(engine: Engine) -> None:
+    try:
+        fill_rollups(engine)
+    except Exception:  # the next import's fill takes it up again; the page must not break meanwhile
+        log.exception("recomputing the rollups after a timezone change failed")
+    forget_summaries()
 
 
 @router.post("/settings/users", response_model=None)

@@ -18,6 +18,7 @@ from qunops.core.registry import WorkspaceRole
 from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import from_us_or_none, to_us, utcnow
+from qunops.store.rollups import refill_everything
 from qunops.store.schema import (
     alert_states,
     import_jobs,
@@ -175,8 +176,10 @@ def save_workspace_settings(
     timezone: str,
     overrides: dict[str, int | float],
     language: str | None = None,
-) -> None:
-    """Save the workspace's timezone, thresholds and console language (None: each browser's own)."""
+) -> bool:
+    """Save the workspace's timezone, thresholds and console language (None: each browser's own); returns
+    whether the timezone changed. Its groups' days are then days of the new zone: the next fill of the
+    rollups recomputes every day (`store.rollups.refill_everything`)."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -188,9 +191,13 @@ def save_workspace_settings(
         raise ConsoleError(
             Text("Unknown language {language!r}: choose English or 中文.", language=language), "language"
         )
+    before = connection.execute(select(workspaces.c.timezone).where(workspaces.c.id == workspace_id)).scalar()
     connection.execute(
         update(workspaces).where(workspaces.c.id == workspace_id).values(timezone=timezone, language=language)
     )
+    moved = before != timezone
+    if moved:
+        refill_everything(connection)
     now = to_us(utcnow())
     found = connection.execute(
         select(workspace_settings.c.workspace_id).where(workspace_settings.c.workspace_id == workspace_id)
@@ -207,6 +214,7 @@ def save_workspace_settings(
             .where(workspace_settings.c.workspace_id == workspace_id)
             .values(thresholds=overrides, updated_by=by_user, updated_us=now)
         )
+    return moved
 
 
 # --- Workspace users ----------------------------------------------------------------------------------

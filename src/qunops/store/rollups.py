@@ -51,6 +51,7 @@ from qunops.store.schema import (
     fill_state,
     group_days,
     groups,
+    member_days,
     members,
     workspaces,
 )
@@ -138,6 +139,12 @@ def fill_within(
         return upto - done
 
 
+def refill_everything(connection: Connection) -> None:
+    """Have the next fill recompute every day from the event log, as after a change of what a day is (a
+    timezone): the mark goes back to the start, and the rows stay as they are until recomputed."""
+    _set_last_filled(connection, 0)
+
+
 def _fill_chunk(
     engine: Engine | None,
     connection: Connection,
@@ -148,6 +155,10 @@ def _fill_chunk(
 ) -> _Touched:
     """Recompute what the events (done, upto] touch and advance the mark to `upto`."""
     if done == 0:
+        # From the first event: everything is derived again. Memberships add up what the recomputed days
+        # change, so the days rolled up before (if any: `refill_everything`) go first, in this transaction.
+        connection.execute(delete(member_days))
+        connection.execute(delete(group_days))
         reset_memberships(connection)
     touched = _touched(connection, done, upto, thresholds)
     kinds = _account_kinds(connection)
