@@ -35,6 +35,7 @@ from qunops.core.time import from_us
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, located
 from qunops.importers.detect import detect, find_exports
 from qunops.importers.registry import by_name
+from qunops.store.db import one_at_a_time
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
 from qunops.store.rollups import fill_rollups, fill_within
 
@@ -189,6 +190,7 @@ def _import_file(
         importer = detect(source, forced_format)
         report.format = importer.name
         with engine.begin() as connection:
+            one_at_a_time(connection, f"import:{workspace_id}")  # a concurrent import waits its turn
             writer = EventWriter(connection, workspace_id, batch_size)
             parsed = _ParseProcess.start(source, importer.name, zone, batch_size)
             if parsed is not None:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
@@ -60,7 +60,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         parent = Path(database).expanduser().resolve().parent
         if not parent.is_dir():
             raise StoreError(f"QUNOPS_DATABASE_URL: folder {parent} does not exist")
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_WAIT_S})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -137,6 +137,29 @@ def _newer_message(revisions: list[str]) -> str:
 
 def _without_password(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+# How long a writer waits for SQLite's write lock before it takes its turn (another import may hold it that
+# long); the connection's usual wait is `SQLITE_WAIT_S`.
+TURN_WAIT_S = 3600
+SQLITE_WAIT_S = 30
+
+
+def one_at_a_time(connection: Connection, what: str) -> None:
+    """Wait until no other transaction holds `what`, then hold it until this transaction ends.
+
+    Two imports (or two fills of the rollups) of the same data at once would read the same "not stored
+    yet" and then collide on the same keys and days. PostgreSQL runs writers side by side: an advisory
+    lock makes them take turns. SQLite has one write lock for the whole file, taken at a transaction's
+    first write: a write that changes nothing takes it here, before anything is read."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:what))"), {"what": what})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {TURN_WAIT_S * 1000}")
+        try:
+            connection.exec_driver_sql("UPDATE fill_state SET last_event_id = last_event_id WHERE name = ''")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_S * 1000}")
 
 
 IN_LIST = 500  # values per IN (...) list

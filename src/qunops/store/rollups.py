@@ -35,6 +35,7 @@ from qunops.store.db import (
     driver_executemany,
     driver_rows,
     in_memory,
+    one_at_a_time,
     open_engine,
     placeholders,
 )
@@ -95,6 +96,7 @@ def fill_rollups(
     try:
         while True:
             with collector_paused(), engine.begin() as connection:
+                one_at_a_time(connection, FILL_NAME)
                 done = _last_filled(connection)
                 newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
                 if newest <= done:
@@ -130,6 +132,7 @@ def fill_within(
     recomputed then, and rolling back the import rolls back these rollups and the mark with it.
     """
     with collector_paused():
+        one_at_a_time(connection, FILL_NAME)
         done = _last_filled(connection)
         newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
         if newest - done < max(1, least):
