@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -317,3 +318,20 @@ def test_a_database_a_newer_version_wrote_is_refused_and_left_as_it_is(
         added = connection.exec_driver_sql("SELECT count(*) FROM workspaces WHERE slug = 'w2'").scalar_one()
     assert (version, added) == ("0099", 0)
     engine.dispose()
+
+
+def test_init_refuses_another_programs_database_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE users (x)")
+        connection.execute("CREATE TABLE events (y)")
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{path}", "QUNOPS_ADMIN_PASSWORD": "x" * 10}
+    result = qunops("init", "--workspace", "w", env=env, cwd=tmp_path)
+    assert result.returncode == 2, result
+    assert "holds tables of another program (events, users)" in result.stderr
+    assert "Traceback" not in result.stderr
+    with sqlite3.connect(path) as connection:
+        tables = sorted(
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+    assert tables == ["events", "users"]

@@ -7,6 +7,7 @@ other test reads.
 from __future__ import annotations
 
 import io
+import json
 import re
 import tempfile
 import time
@@ -246,6 +247,36 @@ def test_uploading_an_export_imports_it_in_the_background(console: Console, clie
     assert "tea.txt" in page.text and "Errors" in page.text and "qunops-upload-" not in page.text
     assert not list(Path(tempfile.gettempdir()).glob("qunops-upload-*"))
     assert "tea" in [g["name"] for g in client.get("/api/groups").json()]  # named after the file
+
+
+def test_an_upload_of_many_events_reports_progress_and_finishes(console: Console, client_as: Client) -> None:
+    """Past 10,000 events the import reports its progress while its transaction is open (on SQLite that
+    transaction holds the database's one write lock, so the report must not wait for it)."""
+    lines = [
+        json.dumps(
+            {
+                "platform": "qq",
+                "group": "busy-upload",
+                "group_name": "Busy upload",
+                "kind": "message",
+                "ts": f"2024-05-0{1 + n // 6000}T{(n // 250) % 24:02d}:{n % 60:02d}:{n // 60 % 60:02d}+08:00",
+                "id": f"u{n}",
+                "member": {"id": str(n % 7), "name": f"m{n % 7}"},
+                "text": "hi",
+            }
+        )
+        for n in range(12_000)
+    ]
+    client, token = client_as("operator")
+    response = client.post(
+        "/import",
+        data={"csrf_token": token},
+        files=[("files", ("busy.jsonl", ("\n".join(lines) + "\n").encode(), "application/json"))],
+        follow_redirects=False,
+    )
+    job = _wait_for_job(client, int(response.headers["location"].rsplit("/", 1)[1]))
+    assert job["state"] == "done", job
+    assert job["report"]["events_new"] == 12_000 and job["report"]["files"][0]["error"] is None
 
 
 def test_why_a_file_did_not_import_is_said_in_the_page_language(console: Console, client_as: Client) -> None:

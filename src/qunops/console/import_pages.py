@@ -99,11 +99,23 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
     return RedirectResponse(f"/import/jobs/{job_id}", status_code=303)
 
 
+# Progress of the imports this process runs on SQLite, by job id (see `run_import`).
+LIVE_PROGRESS: dict[int, dict[str, Any]] = {}
+
+
+def _live(job: ImportJob) -> ImportJob:
+    found = LIVE_PROGRESS.get(job.id)
+    return replace(job, progress=found) if found is not None and not job.finished_work else job
+
+
 def _readable(job: ImportJob | None) -> ImportJob | None:
     """The job with its files' errors, the skipped lines' reasons and the skipped files' reasons as the
     `Text` they were written as, so that its page shows them in the operator's language (the stored
     report keeps the English as written, and each error's template and values beside it)."""
-    if job is None or not job.report:
+    if job is None:
+        return job
+    job = _live(job)
+    if not job.report:
         return job
     files = [
         {
@@ -165,10 +177,14 @@ def run_import(engine: Engine, job_id: int, workspace_id: int, folder: Path, tim
     prefix = str(folder) + "/"
 
     def progress(name: str, events: int) -> None:
+        now = {"file": name.replace(prefix, ""), "events": events}
+        if engine.dialect.name == "sqlite":
+            # The import's own transaction holds SQLite's one write lock: a write from another connection
+            # would wait for it to end, here on this very thread. This process's pages read it from memory.
+            LIVE_PROGRESS[job_id] = now
+            return
         with engine.begin() as connection:
-            update_import_job(
-                connection, job_id, progress={"file": name.replace(prefix, ""), "events": events}
-            )
+            update_import_job(connection, job_id, progress=now)
 
     try:
         with engine.begin() as connection:
@@ -186,6 +202,7 @@ def run_import(engine: Engine, job_id: int, workspace_id: int, folder: Path, tim
         with engine.begin() as connection:
             update_import_job(connection, job_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
     finally:
+        LIVE_PROGRESS.pop(job_id, None)
         shutil.rmtree(folder, ignore_errors=True)
 
 

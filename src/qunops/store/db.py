@@ -88,10 +88,19 @@ def upgrade(engine: Engine) -> None:
     """Apply every migration (idempotent). A database a newer qunops wrote is left as it is."""
     from alembic import command
 
-    if inspect(engine).has_table("alembic_version"):
+    tables = inspect(engine).get_table_names()
+    if "alembic_version" in tables:
         newer = unknown_revisions(engine)
         if newer:
             raise StoreError(_newer_message(newer))
+    elif tables:
+        # Tables, but none of qunops's bookkeeping: another program's database. SQLite would create
+        # qunops's tables beside them (its DDL is not transactional), half of them before failing.
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"the database {shown} holds tables of another program ({', '.join(sorted(tables)[:5])}): "
+            "choose an empty database for qunops (nothing was changed)"
+        )
     command.upgrade(alembic_config(engine), "head")
 
 
@@ -139,27 +148,20 @@ def _without_password(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-# How long a writer waits for SQLite's write lock before it takes its turn (another import may hold it that
-# long); the connection's usual wait is `SQLITE_WAIT_S`.
-TURN_WAIT_S = 3600
-SQLITE_WAIT_S = 30
+SQLITE_WAIT_S = 30  # how long a connection waits for SQLite's write lock
 
 
 def one_at_a_time(connection: Connection, what: str) -> None:
-    """Wait until no other transaction holds `what`, then hold it until this transaction ends.
+    """On PostgreSQL, wait until no other transaction holds `what`, then hold it until this one ends.
 
     Two imports (or two fills of the rollups) of the same data at once would read the same "not stored
-    yet" and then collide on the same keys and days. PostgreSQL runs writers side by side: an advisory
-    lock makes them take turns. SQLite has one write lock for the whole file, taken at a transaction's
-    first write: a write that changes nothing takes it here, before anything is read."""
+    yet" and then collide on the same keys and days; PostgreSQL runs writers side by side, and an
+    advisory lock makes them take turns. SQLite has one write lock for the whole file, taken at a
+    transaction's first write; taking it earlier would also keep out the import's own progress reports
+    (written from another connection), so there two imports of one export at once can still refuse one
+    of its files, which then imports on the next run."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:what))"), {"what": what})
-    elif connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {TURN_WAIT_S * 1000}")
-        try:
-            connection.exec_driver_sql("UPDATE fill_state SET last_event_id = last_event_id WHERE name = ''")
-        finally:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_S * 1000}")
 
 
 IN_LIST = 500  # values per IN (...) list
