@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from qunops.core.daily import GroupDay, StoredEvent, is_question, match_answers
 from qunops.core.events import EventKind
 from qunops.core.health import HealthInputs, health_score
-from qunops.core.lifecycle import LifecycleFacts, Stage, lifecycle_facts, lifecycle_stage
+from qunops.core.lifecycle import LifecycleFacts, Stage, days_old, lifecycle_facts, lifecycle_stage
 from qunops.core.metrics import (
     concentration,
     end_of_day_us,
@@ -445,3 +445,7 @@ def test_an_answer_in_the_same_minute_counts_when_it_comes_after_the_question() 
     answered = match_answers([question], [before, question, after], {})
     assert [(q.text, who, delay) for q, who, delay in answered] == [("Isn't it?", 2, 0.0)]
     assert match_answers([question], [before, question], {}) == []  # what came before is no answer
+
+
+def test_a_group_s_age_reads_in_words() -> None:
+    assert [str(days_old(n)) for n in (0, 1, 5)] == ["created today", "1 day old", "5 days old"]

@@ -304,7 +304,10 @@ ZH: dict[str, str] = {
     "temporary group past its planned end {end}": "临时群已过计划结束日 {end}",
     "no member message for {days} days (dead at {dead})": "已 {days} 天没有成员发言（满 {dead} 天即为死群）",
     "silent for {days} days ({first}–{last} is dormant)": "已沉默 {days} 天（{first}–{last} 天为休眠）",
-    "{age} days old (younger than {limit})": "建群 {age} 天（不满 {limit} 天）",
+    "{age} (younger than {limit} days)": "{age}（不满 {limit} 天）",
+    "created today": "今天建群",
+    "1 day old": "建群 1 天",
+    "{days} days old": "建群 {days} 天",
     "{wad} active day(s) in the last week": "近一周只有 {wad} 个活跃日",
     "member messages fell {drop:.0%} week on week ({before} → {after})": (
         "成员消息周环比下降 {drop:.0%}（{before} → {after}）"
@@ -338,9 +341,9 @@ ZH: dict[str, str] = {
     "{knowing} expert(s) or answerer(s) in a {group_type} group (at least 1)": (
         "{group_type}群有 {knowing} 位专家或答疑者（至少要 1 位）"
     ),
-    "{age} days old with {active} active members: {helpers} extra/official account(s) answering within "
+    "{age} with {active} active members: {helpers} extra/official account(s) answering within "
     "{minutes} minutes (at least 1)": (
-        "建群 {age} 天，活跃成员 {active} 人：{minutes} 分钟内接话的托或官方号 {helpers} 个（至少要 1 个）"
+        "{age}，活跃成员 {active} 人：{minutes} 分钟内接话的托或官方号 {helpers} 个（至少要 1 个）"
     ),
     "{leading} opinion leader(s) for {members} members (groups over {limit} need at least 1)": (
         "{members} 名成员中有 {leading} 位意见领袖（超过 {limit} 人的群至少要 1 位）"

@@ -88,6 +88,15 @@ def cooling_drop(last_week: int, week_before: int) -> float | None:
     return (week_before - last_week) / week_before
 
 
+def days_old(days: int) -> Text:
+    """A group's age in words: "created today", "1 day old", "5 days old"."""
+    if days <= 0:
+        return Text("created today")
+    if days == 1:
+        return Text("1 day old")
+    return Text("{days} days old", days=days)
+
+
 def lifecycle_stage(facts: LifecycleFacts, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> StageReading:
     """The first matching stage in product.md's order, with the reason in words."""
     t = thresholds
@@ -113,9 +122,8 @@ def lifecycle_stage(facts: LifecycleFacts, thresholds: Thresholds = DEFAULT_THRE
         )
     if facts.created is not None and (facts.as_of - facts.created).days < t.launching_days:
         age = (facts.as_of - facts.created).days
-        return StageReading(
-            Stage.LAUNCHING, Text("{age} days old (younger than {limit})", age=age, limit=t.launching_days)
-        )
+        young = Text("{age} (younger than {limit} days)", age=days_old(age), limit=t.launching_days)
+        return StageReading(Stage.LAUNCHING, young)
     if facts.wad <= t.cooling_wad:
         return StageReading(Stage.COOLING, Text("{wad} active day(s) in the last week", wad=facts.wad))
     drop = cooling_drop(facts.messages_last_week, facts.messages_week_before)

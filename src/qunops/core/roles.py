@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from qunops.core.lifecycle import days_old
 from qunops.core.registry import group_type_label
 from qunops.core.texts import Text, listing
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -336,9 +337,9 @@ def role_checks(
                     "young_group_helper",
                     bool(helpers),
                     Text(
-                        "{age} days old with {active} active members: {helpers} extra/official account(s) "
+                        "{age} with {active} active members: {helpers} extra/official account(s) "
                         "answering within {minutes} minutes (at least 1)",
-                        age=(as_of - shape.created).days,
+                        age=days_old((as_of - shape.created).days),
                         active=len(active),
                         helpers=len(helpers),
                         minutes=t.answer_window_s // 60,

@@ -41,7 +41,8 @@
       legend: { top: 0, textStyle: { color: MUTED } },
       grid: { left: 40, right: 16, top: 30, bottom: 30 },
       xAxis: timeAxis(days),
-      yAxis: { type: "value", min: 0, axisLabel: { color: MUTED } }
+      // Every series counts something (messages, people, days): no ticks between whole numbers.
+      yAxis: { type: "value", min: 0, minInterval: 1, axisLabel: { color: MUTED } }
     };
   }
 
@@ -49,7 +50,8 @@
     activity: function (d) {
       var c = d.charts, o = base(c.days);
       o.grid.right = 36;  // room for the speakers axis on the right
-      o.yAxis = [{ type: "value", min: 0, axisLabel: { color: MUTED } }, { type: "value", min: 0, axisLabel: { color: MUTED } }];
+      o.yAxis = [{ type: "value", min: 0, minInterval: 1, axisLabel: { color: MUTED } },
+                 { type: "value", min: 0, minInterval: 1, axisLabel: { color: MUTED } }];
       o.series = [
         { name: d.labels.messages, type: "bar", data: c.messages, itemStyle: { color: ACCENT } },
         { name: d.labels.speakers, type: "line", yAxisIndex: 1, data: c.speakers, symbol: "none", lineStyle: { color: WARN } }
