@@ -97,6 +97,21 @@ def appeal_token(engine: Engine, case_id: int) -> str:
         )
 
 
+def appealed_and_upheld(client: TestClient, engine: Engine, case_id: int) -> str:
+    """The member appeals the case's penalty ("not me") and an admin upholds it; the appeal's token."""
+    token = appeal_token(engine, case_id)
+    form = client.get(f"/appeal/{token}")
+    client.post(f"/appeal/{token}", data={"statement": "not me", "csrf_token": token_of(form.text)})
+    log_in(client, "admin", "correct horse")
+    listing = client.get("/moderation/appeals")
+    [appeal] = client.get("/api/moderation/appeals?state=filed").json()
+    client.post(
+        f"/moderation/appeals/{appeal['id']}/decide",
+        data={"decision": "uphold", "reason": "account was hacked", "csrf_token": token_of(listing.text)},
+    )
+    return token
+
+
 def test_an_operator_works_the_review_queue(
     client: TestClient, cases: dict[str, int], engine: Engine
 ) -> None:

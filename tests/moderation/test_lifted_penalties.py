@@ -11,9 +11,12 @@ from sqlalchemy import Engine, select, update
 from qunops.moderation import service, store
 from qunops.store.schema import actions, audit_log
 from tests.factories import T0, message
-from tests.moderation.test_console_moderation import appeal_token, cases, client, token_of
+from tests.moderation.test_console_moderation import (
+    appealed_and_upheld,
+    cases,
+    client,
+)
 from tests.moderation.test_service import ADMIN, member_id, offend, pending_case, store_events
-from tests.test_console import log_in
 
 __all__ = ["cases", "client"]  # fixtures these tests use
 
@@ -122,16 +125,7 @@ def test_overturning_a_case_penalised_automatically_withdraws_its_warnings(
 def test_the_actions_page_lists_withdrawn_recommendations_under_all_only(
     client: TestClient, cases: dict[str, int], engine: Engine
 ) -> None:
-    token = appeal_token(engine, cases["penalised"])
-    form = client.get(f"/appeal/{token}")
-    client.post(f"/appeal/{token}", data={"statement": "not me", "csrf_token": token_of(form.text)})
-    log_in(client, "admin", "correct horse")
-    listing = client.get("/moderation/appeals")
-    [appeal] = client.get("/api/moderation/appeals?state=filed").json()
-    client.post(
-        f"/moderation/appeals/{appeal['id']}/decide",
-        data={"decision": "uphold", "reason": "account was hacked", "csrf_token": token_of(listing.text)},
-    )
+    appealed_and_upheld(client, engine, cases["penalised"])
     recommended = client.get("/api/moderation/actions").json()
     assert [a["kind"] for a in recommended] == ["warn_privately"]
     assert "upheld" in recommended[0]["parameters"]["text"]
@@ -175,16 +169,7 @@ def test_a_lifted_penalty_does_not_count_and_is_not_called_forgiven() -> None:
 def test_the_standing_after_an_upheld_appeal_says_nothing_counts(
     client: TestClient, cases: dict[str, int], engine: Engine
 ) -> None:
-    token = appeal_token(engine, cases["penalised"])
-    form = client.get(f"/appeal/{token}")
-    client.post(f"/appeal/{token}", data={"statement": "not me", "csrf_token": token_of(form.text)})
-    log_in(client, "admin", "correct horse")
-    listing = client.get("/moderation/appeals")
-    [appeal] = client.get("/api/moderation/appeals?state=filed").json()
-    client.post(
-        f"/moderation/appeals/{appeal['id']}/decide",
-        data={"decision": "uphold", "reason": "account was hacked", "csrf_token": token_of(listing.text)},
-    )
+    appealed_and_upheld(client, engine, cases["penalised"])
     member = client.get(f"/api/moderation/cases/{cases['penalised']}").json()["member_id"]
     standing = client.get(f"/api/moderation/members/{member}/penalties").json()
     assert standing["step"] is None and standing["next_step"] == 0

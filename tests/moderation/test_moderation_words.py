@@ -10,27 +10,13 @@ from sqlalchemy import Engine, select, update
 
 from qunops.moderation import store
 from qunops.store.schema import moderation_cases
-from tests.moderation.test_console_moderation import appeal_token, cases, client, token_of
+from tests.moderation.test_console_moderation import appealed_and_upheld, cases, client
 from tests.test_console import log_in
 
 __all__ = ["cases", "client"]  # fixtures these tests use
 
 CODES = ["warn_privately", "send_message", "spam_ads", "case.open", "case.confirm", "appeal.uphold"]
 ACTORS = ["user:admin", "system:moderation", "member:"]
-
-
-def _appealed_and_upheld(client: TestClient, engine: Engine, case_id: int) -> str:
-    token = appeal_token(engine, case_id)
-    form = client.get(f"/appeal/{token}")
-    client.post(f"/appeal/{token}", data={"statement": "not me", "csrf_token": token_of(form.text)})
-    log_in(client, "admin", "correct horse")
-    listing = client.get("/moderation/appeals")
-    [appeal] = client.get("/api/moderation/appeals?state=filed").json()
-    client.post(
-        f"/moderation/appeals/{appeal['id']}/decide",
-        data={"decision": "uphold", "reason": "account was hacked", "csrf_token": token_of(listing.text)},
-    )
-    return token
 
 
 def _visible(page: str) -> str:
@@ -41,7 +27,7 @@ def _visible(page: str) -> str:
 def test_english_pages_name_actions_steps_actors_and_categories_in_words(
     client: TestClient, cases: dict[str, int], engine: Engine
 ) -> None:
-    token = _appealed_and_upheld(client, engine, cases["penalised"])
+    token = appealed_and_upheld(client, engine, cases["penalised"])
     shown = {
         "actions": client.get("/moderation/actions?state=all").text,
         "case": client.get(f"/moderation/cases/{cases['penalised']}").text,
@@ -66,7 +52,7 @@ def test_english_pages_name_actions_steps_actors_and_categories_in_words(
 def test_chinese_pages_name_them_in_chinese(
     client: TestClient, cases: dict[str, int], engine: Engine
 ) -> None:
-    token = _appealed_and_upheld(client, engine, cases["penalised"])
+    token = appealed_and_upheld(client, engine, cases["penalised"])
     client.get("/language?set=zh&next=/", follow_redirects=False)
     actions = client.get("/moderation/actions?state=all").text
     case = client.get(f"/moderation/cases/{cases['penalised']}").text
