@@ -101,6 +101,26 @@ def init(
     out.print(f"workspace [bold]{workspace}[/bold] created with admin [bold]{admin}[/bold]")
 
 
+@app.command("password")
+def password_command(
+    username: Annotated[str, typer.Argument(help="The user whose password to set.")],
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="QUNOPS_NEW_PASSWORD", help="The new password (prompted if absent)."),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Set a user's password (one forgotten, or leaked); every console login of theirs ends."""
+    _, engine = settings_and_engine(database)
+    with engine.connect() as connection:
+        accounts.user_named(connection, username)  # an unknown name fails before the prompt
+    if password is None:
+        password = typer.prompt("new password for " + username, hide_input=True, confirmation_prompt=True)
+    with engine.begin() as connection:
+        accounts.set_password(connection, accounts.user_named(connection, username), password)
+    out.print(f"password of [bold]{escape(username)}[/bold] set; their console logins have ended")
+
+
 @app.command("import")
 def import_command(
     paths: Annotated[list[Path], typer.Argument(help="Export files, folders or zips.")],

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select, text
+from sqlalchemy import inspect as sa_inspect
 
 from qunops.core.events import GroupRef
 from qunops.core.keys import KEY_SCHEME
@@ -15,7 +16,7 @@ from qunops.core.platforms import Platform
 from qunops.ingestion import import_events
 from qunops.store import accounts
 from qunops.store.db import alembic_config, open_engine, upgrade
-from qunops.store.schema import groups, metadata
+from qunops.store.schema import groups, login_sessions, metadata
 from tests.factories import message
 
 
@@ -50,5 +51,28 @@ def test_groups_stored_before_ordered_keys_keep_the_old_key_scheme(database_url:
         command.downgrade(alembic_config(engine), "0005")
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM groups")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+def test_logins_kept_on_the_server_come_with_0008_and_go_with_its_downgrade(database_url: str) -> None:
+    engine = open_engine(database_url)
+    try:
+        command.upgrade(alembic_config(engine), "0007")
+        with engine.begin() as connection:
+            user = accounts.create_user(connection, "before", "before 0008")
+        upgrade(engine)
+        with engine.begin() as connection:
+            token = accounts.open_session(connection, user)
+            assert accounts.session_user(connection, token) == (user, "before")
+            assert connection.execute(select(login_sessions.c.user_id)).scalars().all() == [user]
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+        command.downgrade(alembic_config(engine), "0007")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
+            assert "login_sessions" not in sa_inspect(connection).get_table_names()
+        upgrade(engine)
     finally:
         engine.dispose()

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -34,6 +35,7 @@ from qunops.console.data import warm_summaries
 from qunops.console.security import csrf_token, signing_key
 from qunops.core.texts import Text
 from qunops.settings import Settings
+from qunops.store.accounts import SESSION_LIFETIME
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -84,7 +86,8 @@ def create_app(settings: Settings, engine: Engine, prewarm: bool = True) -> Fast
         SessionMiddleware,
         secret_key=signing_key(settings),
         session_cookie="qunops_session",
-        max_age=14 * 86_400,
+        # The cookie lasts as long as a login (its row in `login_sessions` is what decides, see auth.py).
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",
         https_only=settings.secure_cookies,
     )
@@ -114,6 +117,19 @@ def create_app(settings: Settings, engine: Engine, prewarm: bool = True) -> Fast
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": problems}, status_code=422)
         return _error_page(request, 422, problems)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
+        if "database is locked" not in str(exc.orig):
+            raise exc  # any other database failure is unexpected (below)
+        # SQLite lets one writer in at a time and an import holds the write lock until its file is
+        # stored: a change (logging in or out among them) that waited in vain is to be tried again.
+        log.warning("the database was busy writing while %s waited to write", request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "the database is busy; try again in a minute"}, status_code=503)
+        return _error_page(
+            request, 503, Text("The database is busy storing an import; try again in a minute.")
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

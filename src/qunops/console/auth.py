@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from qunops.console.security import require_form_csrf, require_header_csrf
 from qunops.core.registry import WorkspaceRole
 from qunops.core.texts import Text
-from qunops.store.accounts import Membership, memberships_of
-from qunops.store.schema import users
+from qunops.store.accounts import Membership, memberships_of, session_user
 
 
 class LoginRequired(Exception):
@@ -44,22 +43,33 @@ def engine_of(request: Request) -> Engine:
     return engine
 
 
+SESSION_KEY = "login"  # the signed cookie's entry holding the login's token (store/accounts.py: logins)
+
+
+def session_token(request: Request) -> str | None:
+    token = request.session.get(SESSION_KEY)
+    return token if isinstance(token, str) and token else None
+
+
 def current_viewer(request: Request) -> Viewer:
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+    token = session_token(request)
+    if token is None:
         raise LoginRequired
     with engine_of(request).connect() as connection:
-        username = connection.execute(select(users.c.username).where(users.c.id == user_id)).scalar()
-        if username is None:
+        found = session_user(connection, token)
+        if found is None:
+            # Logged out elsewhere, password changed, removed, or expired: the cookie is worth nothing now,
+            # exactly as if there were none.
             request.session.clear()
             raise LoginRequired
+        user_id, username = found
         spaces = memberships_of(connection, user_id)
     if not spaces:
         raise HTTPException(403, Text("You belong to no workspace; ask an admin to add you."))
     chosen = request.session.get("workspace_id")
     workspace = next((w for w in spaces if w.workspace_id == chosen), spaces[0])
     request.state.workspace_language = workspace.language  # the pages' language, unless one is chosen
-    return Viewer(user_id, str(username), workspace, spaces)
+    return Viewer(user_id, username, workspace, spaces)
 
 
 def editor_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:

@@ -217,6 +217,17 @@ ZH: dict[str, str] = {
     "Password (new users only)": "密码（仅新用户）",
     "Only admins can change these settings.": "只有管理员可以修改这些设置。",
     "you": "你",
+    "Your password": "你的密码",
+    "Current password": "当前密码",
+    "New password": "新密码",
+    "New password again": "再次输入新密码",
+    "Change password": "修改密码",
+    "Changing it logs you out in every other browser. Logging out ends the login of this browser only.": (
+        "修改后，你在其他浏览器上的登录都会退出。退出登录只结束本浏览器的登录。"
+    ),
+    "Your password is changed; every other browser logged in as you is logged out.": (
+        "密码已修改；以你的身份登录的其他浏览器都已退出。"
+    ),
     # Stages and severities.
     "launching": "启动期",
     "thriving": "繁荣",
@@ -414,6 +425,9 @@ ZH: dict[str, str] = {
     # Errors.
     "Not found": "未找到",
     "Something went wrong on our side; the error is logged.": "系统出错了，错误已记录。",
+    "The database is busy storing an import; try again in a minute.": (
+        "数据库正在写入导入的数据，请稍后再试。"
+    ),
     "You belong to no workspace; ask an admin to add you.": "你还不属于任何工作区，请联系管理员把你加进来。",
     "Your role in this workspace is viewer: you can look but not change anything.": (
         "你在此工作区是只读角色：可以查看，不能修改。"
@@ -464,6 +478,8 @@ ZH: dict[str, str] = {
     "A role is admin, operator or viewer.": "角色只能是管理员、运营或只读。",
     "A username has 1 to 64 characters": "用户名须为 1 到 64 个字符",
     "A password has at least 8 characters": "密码至少 8 个字符",
+    "The new password and its repetition differ.": "两次输入的新密码不一致。",
+    "The current password is wrong.": "当前密码不正确。",
     "User {username!r} exists already": "用户 {username!r} 已存在",
     "{name} is in this workspace already; change their role below.": (
         "{name} 已在本工作区，可在下方修改角色。"

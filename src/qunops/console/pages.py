@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from qunops.console import queries
-from qunops.console.auth import CurrentViewer, engine_of
+from qunops.console.auth import SESSION_KEY, CurrentViewer, engine_of, session_token
 from qunops.console.data import SORTS, OverviewQuery, local_today
 from qunops.console.data import overview as build_overview
 from qunops.console.i18n import LANG_COOKIE, LANGUAGES
 from qunops.console.render import is_htmx, page
 from qunops.console.security import csrf_ok
 from qunops.core.texts import Text
-from qunops.store.accounts import authenticate, memberships_of
+from qunops.store.accounts import authenticate, end_session, memberships_of, open_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,7 +106,6 @@ def login(
         )
     with engine_of(request).connect() as connection:
         user_id = authenticate(connection, username, password)
-        spaces = memberships_of(connection, user_id) if user_id is not None else []
     if user_id is None:
         return page(
             request,
@@ -114,8 +113,14 @@ def login(
             {"user": None, "next": _safe_next(next), "error": "Wrong username or password."},
             status=401,
         )
+    with engine_of(request).begin() as connection:
+        previous = session_token(request)
+        if previous is not None:  # logging in again over a login: the old one ends, not left behind
+            end_session(connection, previous)
+        token = open_session(connection, user_id)
+        spaces = memberships_of(connection, user_id)
     request.session.clear()  # a fresh session on login: no fixation
-    request.session["user_id"] = user_id
+    request.session[SESSION_KEY] = token
     if spaces:
         request.session["workspace_id"] = spaces[0].workspace_id
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -125,6 +130,10 @@ def login(
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
     if not csrf_ok(request, csrf_token):
         raise HTTPException(400, Text("The form expired; please try again."))
+    token = session_token(request)
+    if token is not None:  # ended on the server: a copy of the cookie is refused from now on
+        with engine_of(request).begin() as connection:
+            end_session(connection, token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from qunops.console import queries
-from qunops.console.auth import CurrentViewer, FormAdmin, Viewer, engine_of
+from qunops.console.auth import CurrentViewer, FormAdmin, FormUser, Viewer, engine_of, session_token
 from qunops.console.data import forget_summaries
 from qunops.console.i18n import LANGUAGES
 from qunops.console.pages import UserId
@@ -29,7 +29,7 @@ from qunops.console.state import (
 )
 from qunops.core.registry import WorkspaceRole
 from qunops.core.texts import Text, recognised
-from qunops.store.accounts import AccountError, create_user, grant
+from qunops.store.accounts import AccountError, create_user, grant, password_is, set_password
 from qunops.store.rollups import fill_rollups
 
 log = logging.getLogger(__name__)
@@ -233,12 +233,39 @@ def change_role(
 def remove(request: Request, viewer: FormAdmin, user_id: UserId) -> Response:
     try:
         with engine_of(request).begin() as connection:
-            remove_user(connection, viewer.workspace.workspace_id, user_id)
+            # An admin who leaves keeps this login (to see their other workspaces); the others end.
+            own = session_token(request) if user_id == viewer.user_id else None
+            remove_user(connection, viewer.workspace.workspace_id, user_id, keep_session=own)
     except ConsoleError as exc:
         return _settings_page(request, viewer, user_error=exc.message, status=400)
     if user_id == viewer.user_id:  # an admin who leaves the workspace cannot see it any more
         return RedirectResponse("/", status_code=303)
     return RedirectResponse("/settings?saved=users#users", status_code=303)
+
+
+@router.post("/settings/password", response_model=None)
+def change_password(
+    request: Request,
+    viewer: FormUser,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    repeated_password: Annotated[str, Form()] = "",
+) -> Response:
+    """Anyone logged in changes their own password; their logins in other browsers end, this one stays."""
+    try:
+        if new_password != repeated_password:
+            raise ConsoleError(Text("The new password and its repetition differ."))
+        with engine_of(request).begin() as connection:
+            if not password_is(connection, viewer.user_id, current_password):
+                raise ConsoleError(Text("The current password is wrong."))
+            set_password(connection, viewer.user_id, new_password, keep_session=session_token(request))
+    except ConsoleError as exc:
+        return _settings_page(request, viewer, password_error=exc.message, status=400)
+    except AccountError as exc:
+        message = str(exc)
+        shown = recognised(message[:1].upper() + message[1:], _account_errors(""))
+        return _settings_page(request, viewer, password_error=shown, status=400)
+    return RedirectResponse("/settings?saved=password#password", status_code=303)
 
 
 def _account_errors(username: str) -> tuple[Text, ...]:
@@ -267,6 +294,7 @@ def _settings_page(
     errors: dict[str, str] | None = None,
     submitted: dict[str, str] | None = None,
     user_error: str = "",
+    password_error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
     workspace_id = viewer.workspace.workspace_id
@@ -288,6 +316,7 @@ def _settings_page(
         "languages": LANGUAGES,
         "errors": errors or {},
         "user_error": user_error,
+        "password_error": password_error,
         "saved": saved,
     }
     return page(request, "settings.html", context, status=status)

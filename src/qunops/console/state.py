@@ -18,6 +18,7 @@ from qunops.core.registry import WorkspaceRole
 from qunops.core.texts import Text
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import from_us_or_none, to_us, utcnow
+from qunops.store.accounts import end_sessions
 from qunops.store.rollups import refill_everything
 from qunops.store.schema import (
     alert_states,
@@ -264,8 +265,12 @@ def set_role(connection: Connection, workspace_id: int, user_id: int, role: Work
     )
 
 
-def remove_user(connection: Connection, workspace_id: int, user_id: int) -> None:
-    """Take a user out of the workspace (the account stays; other workspaces keep it)."""
+def remove_user(
+    connection: Connection, workspace_id: int, user_id: int, keep_session: str | None = None
+) -> None:
+    """Take a user out of the workspace (the account stays; other workspaces keep it). Their logins end
+    (but `keep_session`), so a browser left logged in, or a copy of its cookie, is of no more use: they
+    log in again to reach the workspaces they still belong to."""
     set_role_check = connection.execute(
         select(workspace_users.c.role).where(
             workspace_users.c.workspace_id == workspace_id, workspace_users.c.user_id == user_id
@@ -280,6 +285,7 @@ def remove_user(connection: Connection, workspace_id: int, user_id: int) -> None
             workspace_users.c.workspace_id == workspace_id, workspace_users.c.user_id == user_id
         )
     )
+    end_sessions(connection, user_id, keep=keep_session)
 
 
 # --- Import jobs --------------------------------------------------------------------------------------

@@ -68,6 +68,19 @@ workspace_users = Table(
     Column("role", String(16), nullable=False),  # admin / operator / viewer
 )
 
+# A console login, one row per browser: the signed cookie carries a random token and this table its
+# SHA-256, so logging out, a password change or a removal ends it on the server (a copied cookie is
+# refused) and a copy of the database holds no usable token. Rows past `expires_us` are deleted at logins.
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=False),
+    Index("ix_login_sessions_user", "user_id"),
+)
+
 groups = Table(
     "groups",
     metadata,
