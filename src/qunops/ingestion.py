@@ -35,6 +35,7 @@ from qunops.core.time import from_us
 from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, located
 from qunops.importers.detect import detect, find_exports
 from qunops.importers.registry import by_name
+from qunops.store.aliases import link_name_only_members
 from qunops.store.db import one_at_a_time
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
 from qunops.store.rollups import fill_rollups, fill_within
@@ -205,6 +206,10 @@ def _import_file(
                 if progress is not None:
                     stream = _counting(stream, source.name, progress)
                 summary = writer.write(stream, KeyMaker())
+            linked = link_name_only_members(
+                connection, workspace_id, writer.group_ids, writer.name_only_members
+            )
+            summary.members -= linked  # each of them is the member they name, counted already
             if dry_run:
                 raise _DryRun
         total.add(summary)

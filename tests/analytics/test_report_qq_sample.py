@@ -10,13 +10,13 @@ so every day but 08-06 is active: WAD 6, messages per active day 134 / 6 = 22.33
 The last member message of 08-07 is at 14:09:25; silence at midnight: 9 h 50 min 35 s = 9.843 h.
 Senders from the start of the file (07-19, inside the 30 days) to 08-07: 62 distinct people.
 System lines (`系统消息(10000)`) up to 08-07 announce 4 joins: 新人001 and 成员023 on 07-21, 成员043 on
-08-01, 成员056 on 08-03; no leave. A system line names people by card, which the importer resolves to a
-QQ number only when that card already appeared as a sender (its documented rule): 成员023 and 成员043 post
-in the same second as their join, so they resolve; 新人001 never speaks and 成员056 first speaks on 08-05,
-so both stay name-only members. Members at the end of 08-07: 62 speakers + those 2 = 64; speaker ratio
-62 / 64; lurkers 2 / 64. New members speaking: 成员043 on 08-01 (joined that day); 成员056's 08-05
-messages come from its numbered identity, whose join is unknown, so it does not count: 1 over 6 active
-days = 0.17 (it would be 2 / 6 if the importer resolved a card seen only after the join).
+08-01, 成员056 on 08-03; no leave. A system line names people by card only; the importer resolves the
+card to a QQ number when that card already appeared as a sender (成员023 and 成员043 post in the same
+second as their join), and the store links the others to the one member of the group with a QQ number who
+used that card (成员056, who first speaks on 08-05): only 新人001, who never speaks, stays a name-only
+member. Members at the end of 08-07: 62 speakers + 新人001 = 63; speaker ratio 62 / 63; lurkers 1 / 63.
+New members speaking: 成员043 on 08-01 (joined that day) and 成员056 on 08-05 (joined 08-03): 2 over
+6 active days = 0.33.
 No red packets in the file.
 """
 
@@ -70,11 +70,11 @@ def test_report_json_matches_the_hand_count(qq_store: dict[str, str]) -> None:
     assert row["wad"] == 6
     assert row["messages_per_active_day"] == pytest.approx(134 / 6, abs=0.01)
     assert row["silence_hours"] == pytest.approx(9 + 50 / 60 + 35 / 3600, abs=0.01)
-    assert row["members"] == 64
+    assert row["members"] == 63
     assert row["speakers_30d"] == 62
-    assert row["speaker_ratio"] == pytest.approx(62 / 64, abs=1e-4)
-    assert row["lurker_share"] == pytest.approx(2 / 64, abs=1e-4)
-    assert row["new_member_speakers_per_active_day"] == pytest.approx(1 / 6, abs=0.01)
+    assert row["speaker_ratio"] == pytest.approx(62 / 63, abs=1e-4)
+    assert row["lurker_share"] == pytest.approx(1 / 63, abs=1e-4)
+    assert row["new_member_speakers_per_active_day"] == pytest.approx(2 / 6, abs=0.01)
     assert row["red_packet_first_claim_s"] is None
     assert row["stage"] == "thriving"  # WAD 6, and 134 messages against 35 the week before: no drop
     assert 0 <= row["health_score"] <= 100

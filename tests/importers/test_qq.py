@@ -53,6 +53,7 @@ def test_several_chats_titles_and_system_lines() -> None:
     assert (events[4].kind, events[4].actor) == (EventKind.REMOVAL, MemberRef("小王", "10001"))
     assert events[5].kind is EventKind.RECALL
     assert (events[6].kind, events[6].payload) == (EventKind.MUTE, {"seconds": 600})
+    assert events[6].text == "小李被小王禁言10分钟"  # the next chat's title line is not part of it
     assert events[7].kind is EventKind.RED_PACKET_SENT and events[7].content_type is ContentType.RED_PACKET
 
 

@@ -52,6 +52,7 @@ _WITH_ID = re.compile(r"^(?P<name>.*)\((?P<id>\d{4,12})\)$")
 _WITH_EMAIL = re.compile(r"^(?P<name>.*)<(?P<email>[^<>\s]+@[^<>\s]+)>$")
 _TITLE = re.compile(r"^【(?P<title>[^】]{1,12})】")
 _RULE_LINE = re.compile(r"^={8,}$")
+_FILE_TITLE = "消息记录（此消息记录为文本格式"  # the first line of an export, repeated before each chat
 _SYSTEM_IDS = frozenset({"10000", "1000000"})
 _SYSTEM_NAME = "系统消息"
 _PLACEHOLDERS = {
@@ -82,7 +83,7 @@ class QQText:
         text = decode_head(head[:16384].removeprefix(UTF8_BOM), ("utf-8", "gb18030"))
         if text is None:
             return False
-        if "消息记录（此消息记录为文本格式" in text or "消息对象:" in text:
+        if _FILE_TITLE in text or "消息对象:" in text:
             return True
         lines = text.splitlines()[:40]
         return any(
@@ -100,7 +101,9 @@ class QQText:
         previous_blank = True
         seen_any = False
         for number, line in text_lines(source, encoding):
-            if _RULE_LINE.match(line.strip()):
+            # The next chat's header block: its rule lines, and the title line above them (after a blank
+            # line), which would otherwise end up in the previous chat's last message.
+            if _RULE_LINE.match(line.strip()) or (previous_blank and line.startswith(_FILE_TITLE)):
                 if pending is not None:
                     yield from pending.events(chat, context)
                     pending = None

@@ -191,6 +191,11 @@ def driver_executemany(connection: Connection, sql: str, rows: list[tuple[Any, .
         cursor.close()
 
 
+def chunked(values: list[Any], size: int = IN_LIST) -> list[list[Any]]:
+    """The values in lists of at most `size`, for IN lists."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
 def placeholders(count: int) -> str:
     """`?, ?, ...` for an IN list of `count` values, in `driver_rows` SQL."""
     return ", ".join("?" * count)

@@ -166,6 +166,7 @@ class EventWriter:
         self._member_ids: dict[tuple[str, str], int] = {}
         self._seen_names: set[tuple[tuple[str, str], str]] = set()  # names already stored this run
         self._name_times: dict[tuple[tuple[str, str], str], int] = {}  # names to store, earliest time
+        self._name_only: set[int] = set()  # members known by a display name only (`store.aliases`)
 
     def write(self, events: Iterable[Event], keys: KeyMaker | None = None) -> IngestSummary:
         """Store every event not stored yet; returns what was new and what existed."""
@@ -456,7 +457,19 @@ class EventWriter:
                 )
                 self._load_member_ids(absent)
         self._remember_names()
+        ids = self._member_ids
+        self._name_only.update(ids[ident] for ident in first_seen if ident[1].startswith("name:"))
         return set(first_seen)
+
+    @property
+    def group_ids(self) -> list[int]:
+        """The groups this writer has written to (or found events of)."""
+        return sorted(set(self._group_ids.values()))
+
+    @property
+    def name_only_members(self) -> set[int]:
+        """The members known by a display name only that this writer's events name."""
+        return set(self._name_only)
 
     def _load_member_ids(self, idents: list[tuple[str, str]]) -> None:
         by_platform: dict[str, list[str]] = {}

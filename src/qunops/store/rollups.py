@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, text, update
 
 from qunops.core.bulk import collector_paused
 from qunops.core.daily import AccountKind, DayInput, StoredEvent, roll_up_day
@@ -31,6 +31,7 @@ from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
 from qunops.store.db import (
     IN_LIST,
+    chunked,
     date_parameter,
     driver_executemany,
     driver_rows,
@@ -163,7 +164,36 @@ def _fill_chunk(
         connection.execute(delete(member_days))
         connection.execute(delete(group_days))
         reset_memberships(connection)
-    touched = _touched(connection, done, upto, thresholds)
+    touched = _touched(connection, and_(events.c.id > done, events.c.id <= upto), thresholds)
+    _recompute(engine, connection, touched, thresholds, helper)
+    _set_last_filled(connection, upto)
+    return touched
+
+
+def recompute_events(
+    connection: Connection, event_ids: list[int], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> None:
+    """Roll up again what events already rolled up touch, after they changed in place (events of a
+    name-only member moved to the member they name: `store.aliases`). Events after the mark need nothing:
+    the fill takes them into account when it reaches them."""
+    done = _last_filled(connection)
+    rolled_up = sorted(event_id for event_id in event_ids if event_id <= done)
+    if not rolled_up:
+        return
+    touched = _Touched()
+    for chunk in chunked(rolled_up):
+        touched.add(_touched(connection, events.c.id.in_(chunk), thresholds))
+    _recompute(None, connection, touched, thresholds, None)
+
+
+def _recompute(
+    engine: Engine | None,
+    connection: Connection,
+    touched: _Touched,
+    thresholds: Thresholds,
+    helper: SecondProcess | None,
+) -> None:
+    """Recompute the touched days and bring memberships up to date with them."""
     kinds = _account_kinds(connection)
     activity: dict[tuple[int, int], Activity] = {}
     batches = _day_batches(touched)
@@ -171,8 +201,6 @@ def _fill_chunk(
         _replace_days(connection, batch, rows, activity)
     update_memberships(connection, touched.lifecycle, activity)
     _apply_renames(connection, touched.renamed)
-    _set_last_filled(connection, upto)
-    return touched
 
 
 def _second_process(engine: Engine, wanted: bool | None) -> SecondProcess | None:
@@ -276,7 +304,7 @@ def group_zone(connection: Connection, group_id: int) -> ZoneInfo:
 def group_zones(connection: Connection, group_ids: list[int]) -> dict[int, ZoneInfo]:
     """Each group's timezone: its own, or its workspace's where it has none."""
     zones: dict[int, ZoneInfo] = {}
-    for chunk in _chunks(group_ids):
+    for chunk in chunked(group_ids):
         rows = connection.execute(
             select(groups.c.id, groups.c.timezone, workspaces.c.timezone)
             .join(workspaces, workspaces.c.id == groups.c.workspace_id)
@@ -316,6 +344,13 @@ class _Touched:
     lifecycle: set[tuple[int, int]] = field(default_factory=set)  # (group, member) with a new join, leave...
     renamed: set[int] = field(default_factory=set)
 
+    def add(self, other: _Touched) -> None:
+        self.zones.update(other.zones)
+        for group_id, days in other.days.items():
+            self.days[group_id].update(days)
+        self.lifecycle |= other.lifecycle
+        self.renamed |= other.renamed
+
 
 @dataclass(frozen=True, slots=True)
 class _DayBatch:
@@ -332,9 +367,9 @@ _BATCH_GROUP_DAYS = 4_000
 
 
 def _touched(
-    connection: Connection, after: int, upto: int, thresholds: Thresholds = DEFAULT_THRESHOLDS
+    connection: Connection, which: ColumnElement[bool], thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> _Touched:
-    """Local days whose rollups the events (after, upto] can change, and the members they are about.
+    """Local days whose rollups the events `which` selects can change, and the members they are about.
 
     An event changes its own day; one in the first hour after midnight can answer the previous day's
     questions, a claim can belong to the previous day's red packet, and a join makes its member "new"
@@ -343,11 +378,7 @@ def _touched(
     """
     touched = _Touched()
     bucket = events.c.ts_us // _BUCKET_US
-    rows = connection.execute(
-        select(events.c.group_id, bucket, events.c.kind)
-        .where(events.c.id > after, events.c.id <= upto)
-        .distinct()
-    ).all()
+    rows = connection.execute(select(events.c.group_id, bucket, events.c.kind).where(which).distinct()).all()
     touched.zones = group_zones(connection, sorted({row[0] for row in rows}))
     reach_back: dict[int, set[date]] = defaultdict(set)
     for group_id, quarter, kind in rows:
@@ -373,8 +404,7 @@ def _touched(
         for group_id, member_id in connection.execute(
             select(events.c.group_id, events.c.member_id)
             .where(
-                events.c.id > after,
-                events.c.id <= upto,
+                which,
                 text(LIFECYCLE_WHERE),
                 events.c.kind.in_([str(k) for k in LIFECYCLE_KINDS]),
                 events.c.member_id.is_not(None),
@@ -399,7 +429,7 @@ def _confirm_reach_back(
         for day in days - touched.days[group_id]:
             wanted[day].append(group_id)
     for day, group_ids in wanted.items():
-        for chunk in _chunks(sorted(group_ids)):
+        for chunk in chunked(sorted(group_ids)):
             rows = connection.execute(
                 select(
                     group_days.c.group_id, group_days.c.red_packets_sent, group_days.c.last_message_us
@@ -411,10 +441,6 @@ def _confirm_reach_back(
                     touched.days[group_id].add(day)
 
 
-def _chunks(values: list[int], size: int = IN_LIST) -> list[list[int]]:
-    return [values[start : start + size] for start in range(0, len(values), size)]
-
-
 def _day_batches(touched: _Touched) -> list[_DayBatch]:
     alike: dict[tuple[str, tuple[date, ...]], list[int]] = defaultdict(list)
     for group_id, days in touched.days.items():
@@ -423,7 +449,7 @@ def _day_batches(touched: _Touched) -> list[_DayBatch]:
     for (_, same_days), group_ids in sorted(alike.items()):
         per_batch = max(1, min(IN_LIST, _BATCH_GROUP_DAYS // len(same_days)))
         zone = touched.zones[group_ids[0]]
-        chunks = _chunks(sorted(group_ids), per_batch)
+        chunks = chunked(sorted(group_ids), per_batch)
         batches.extend(_DayBatch(chunk, list(same_days), zone) for chunk in chunks)
     return batches
 
@@ -720,7 +746,7 @@ def _reply_authors(
 def _apply_renames(connection: Connection, group_ids: set[int]) -> None:
     """A group whose new events include a rename takes the name of its latest rename."""
     latest: dict[int, tuple[int, int, str | None]] = {}
-    for chunk in _chunks(sorted(group_ids)):
+    for chunk in chunked(sorted(group_ids)):
         rows = driver_rows(
             connection,
             f"SELECT group_id, ts_us, id, payload FROM events WHERE group_id IN ({placeholders(len(chunk))}) "
