@@ -36,7 +36,7 @@ from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, l
 from qunops.importers.detect import detect, find_exports
 from qunops.importers.registry import by_name
 from qunops.store.aliases import link_name_only_members
-from qunops.store.db import one_at_a_time
+from qunops.store.db import bulk_writing
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
 from qunops.store.rollups import fill_rollups, fill_within
 
@@ -170,7 +170,7 @@ def import_events(
     engine: Engine, workspace_id: int, events: Iterator[Event], batch_size: int = 5000
 ) -> IngestSummary:
     """Store events that do not come from a file (the simulator, a gateway) in one transaction."""
-    with engine.begin() as connection:
+    with bulk_writing(engine, f"import:{workspace_id}") as connection:
         return EventWriter(connection, workspace_id, batch_size).write(events, KeyMaker())
 
 
@@ -190,8 +190,7 @@ def _import_file(
     try:
         importer = detect(source, forced_format)
         report.format = importer.name
-        with engine.begin() as connection:
-            one_at_a_time(connection, f"import:{workspace_id}")  # a concurrent import waits its turn
+        with bulk_writing(engine, f"import:{workspace_id}") as connection:  # other imports wait
             writer = EventWriter(connection, workspace_id, batch_size)
             parsed = _ParseProcess.start(source, importer.name, zone, batch_size)
             if parsed is not None:

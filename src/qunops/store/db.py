@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -151,17 +156,57 @@ def _without_password(url: str) -> str:
 SQLITE_WAIT_S = 30  # how long a connection waits for SQLite's write lock
 
 
-def one_at_a_time(connection: Connection, what: str) -> None:
-    """On PostgreSQL, wait until no other transaction holds `what`, then hold it until this one ends.
+@contextmanager
+def bulk_writing(engine: Engine, what: str) -> Iterator[Connection]:
+    """A transaction for a bulk writer (an import's file, a chunk of the rollup fill) that waits until
+    no other bulk writer of the database is in one, however long that takes, and keeps them waiting until
+    it ends.
 
     Two imports (or two fills of the rollups) of the same data at once would read the same "not stored
-    yet" and then collide on the same keys and days; PostgreSQL runs writers side by side, and an
-    advisory lock makes them take turns. SQLite has one write lock for the whole file, taken at a
-    transaction's first write; taking it earlier would also keep out the import's own progress reports
-    (written from another connection), so there two imports of one export at once can still refuse one
-    of its files, which then imports on the next run."""
+    yet" and then collide on the same keys and days. PostgreSQL runs writers side by side: an advisory
+    lock named `what` makes those of one kind take turns. SQLite lets one writer in at a time, and one
+    that holds the write lock for a whole import would make another give up after `SQLITE_WAIT_S`; there
+    bulk writers of every kind take turns through a lock file beside the database (`<file>-turn`), and the
+    transaction starts only once it is this one's turn. A bulk writer that starts another inside its own
+    transaction (an import rolling up what it wrote) already has the turn."""
+    with _sqlite_turn(engine), engine.begin() as connection:
+        one_at_a_time(connection, what)
+        yield connection
+
+
+def one_at_a_time(connection: Connection, what: str) -> None:
+    """On PostgreSQL, wait until no other transaction holds `what`, then hold it until this one ends
+    (see `bulk_writing`; on SQLite the turn is taken before the transaction)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:what))"), {"what": what})
+
+
+_TURNS = threading.local()  # the turn files this thread holds
+
+
+@contextmanager
+def _sqlite_turn(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or in_memory(engine) or database is None:
+        yield
+        return
+    # Never a lock on the database file itself: closing any descriptor of it would drop the POSIX locks
+    # SQLite holds on it in this process.
+    path = str(Path(database).expanduser().resolve()) + "-turn"
+    held: set[str] = _TURNS.__dict__.setdefault("held", set())
+    if path in held:
+        yield
+        return
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # per open file: threads of one process wait too
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
+    finally:
+        os.close(descriptor)  # the lock goes with it
 
 
 IN_LIST = 500  # values per IN (...) list

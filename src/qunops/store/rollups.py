@@ -31,6 +31,7 @@ from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from qunops.core.time import day_end_us, day_start_us, from_us, local_day, to_us, utcnow
 from qunops.store.db import (
     IN_LIST,
+    bulk_writing,
     chunked,
     date_parameter,
     driver_executemany,
@@ -96,8 +97,7 @@ def fill_rollups(
     helper = _second_process(engine, second_process)
     try:
         while True:
-            with collector_paused(), engine.begin() as connection:
-                one_at_a_time(connection, FILL_NAME)
+            with collector_paused(), bulk_writing(engine, FILL_NAME) as connection:
                 done = _last_filled(connection)
                 newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
                 if newest <= done:
