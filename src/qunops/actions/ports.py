@@ -203,6 +203,14 @@ def withdraw_recommendations(
 def recommended_for_member(connection: Connection, workspace_id: int, member_id: int) -> list[dict[str, Any]]:
     """The member's actions still waiting for a human, oldest first (id, kind, group_id, parameters,
     reason, created_us)."""
+    return actions_for_member(connection, workspace_id, member_id, ActionState.RECOMMENDED)
+
+
+def actions_for_member(
+    connection: Connection, workspace_id: int, member_id: int, state: ActionState
+) -> list[dict[str, Any]]:
+    """The member's actions in `state`, oldest first (id, kind, group_id, parameters, reason,
+    created_us)."""
     rows = connection.execute(
         select(
             actions.c.id,
@@ -215,7 +223,7 @@ def recommended_for_member(connection: Connection, workspace_id: int, member_id:
         .where(
             actions.c.workspace_id == workspace_id,
             actions.c.member_id == member_id,
-            actions.c.state == ActionState.RECOMMENDED.value,
+            actions.c.state == state.value,
         )
         .order_by(actions.c.id)
     ).mappings()

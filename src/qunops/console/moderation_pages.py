@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Form, HTTPException, Request
+from fastapi import APIRouter, Body, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection, select
 
@@ -30,6 +30,7 @@ from qunops.actions import (
 )
 from qunops.console import i18n
 from qunops.console.auth import ApiEditor, CurrentViewer, FormEditor, Viewer, engine_of
+from qunops.console.pages import ROW_ID_MAX, MemberId
 from qunops.console.render import page
 from qunops.console.security import csrf_ok
 from qunops.core.texts import Text, recognised
@@ -43,6 +44,12 @@ router = APIRouter()
 REVIEW_STATES = ("pending", "confirmed", "overturned")
 APPEAL_STATES = ("filed", "open", "upheld", "rejected", "all")
 ACTION_STATES = ("recommended", "done", "failed", "withdrawn", "all")
+
+# Ids of rows with an `Integer` id (32 bits on PostgreSQL): a larger one names no row, and asking the
+# database for it would fail (a server error), not find nothing.
+CaseId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The case's id.")]
+AppealId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The appeal's id.")]
+ActionId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The action's id.")]
 
 
 # The code's names of actions and audited steps as the pages say them ("context|words": `_()` shows the
@@ -255,7 +262,7 @@ def review_queue(request: Request, viewer: CurrentViewer, state: str = "pending"
 
 
 @router.get("/moderation/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-def case_page(request: Request, viewer: CurrentViewer, case_id: int) -> HTMLResponse:
+def case_page(request: Request, viewer: CurrentViewer, case_id: CaseId) -> HTMLResponse:
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
         detail = _case_detail(connection, workspace_id, case_id)
@@ -267,7 +274,7 @@ def case_page(request: Request, viewer: CurrentViewer, case_id: int) -> HTMLResp
 def review_form(
     request: Request,
     viewer: FormEditor,
-    case_id: int,
+    case_id: CaseId,
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
@@ -286,7 +293,7 @@ def queue_api(request: Request, viewer: CurrentViewer, state: str = "pending") -
 
 
 @router.get("/api/moderation/cases/{case_id}")
-def case_api(request: Request, viewer: CurrentViewer, case_id: int) -> dict[str, Any]:
+def case_api(request: Request, viewer: CurrentViewer, case_id: CaseId) -> dict[str, Any]:
     with engine_of(request).connect() as connection:
         detail = _case_detail(connection, viewer.workspace.workspace_id, case_id)
     appeal = detail["appeal"]
@@ -300,7 +307,7 @@ def case_api(request: Request, viewer: CurrentViewer, case_id: int) -> dict[str,
 
 @router.post("/api/moderation/cases/{case_id}/review")
 def review_api(
-    request: Request, viewer: ApiEditor, case_id: int, body: Annotated[dict[str, Any], Body()]
+    request: Request, viewer: ApiEditor, case_id: CaseId, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     state = _review(request, viewer, case_id, _text(body, "decision"), _text(body, "reason"))
     return {"case_id": case_id, "state": state}
@@ -343,7 +350,7 @@ def appeals_page(request: Request, viewer: CurrentViewer, state: str = "filed") 
 def decide_form(
     request: Request,
     viewer: FormEditor,
-    appeal_id: int,
+    appeal_id: AppealId,
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
@@ -364,7 +371,7 @@ def appeals_api(request: Request, viewer: CurrentViewer, state: str = "all") -> 
 
 @router.post("/api/moderation/appeals/{appeal_id}/decide")
 def decide_api(
-    request: Request, viewer: ApiEditor, appeal_id: int, body: Annotated[dict[str, Any], Body()]
+    request: Request, viewer: ApiEditor, appeal_id: AppealId, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     state = _decide(request, viewer, appeal_id, _text(body, "decision"), _text(body, "reason"))
     return {"appeal_id": appeal_id, "state": state}
@@ -551,7 +558,7 @@ def _member_penalties(connection: Connection, workspace_id: int, member_id: int)
 
 
 @router.get("/members/{member_id}/penalties", response_class=HTMLResponse, include_in_schema=False)
-def member_penalties(request: Request, viewer: CurrentViewer, member_id: int) -> HTMLResponse:
+def member_penalties(request: Request, viewer: CurrentViewer, member_id: MemberId) -> HTMLResponse:
     """A fragment for the member page: the ladder step, active penalties and the history with cases."""
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
@@ -563,7 +570,7 @@ def member_penalties(request: Request, viewer: CurrentViewer, member_id: int) ->
 
 
 @router.get("/api/moderation/members/{member_id}/penalties")
-def member_penalties_api(request: Request, viewer: CurrentViewer, member_id: int) -> dict[str, Any]:
+def member_penalties_api(request: Request, viewer: CurrentViewer, member_id: MemberId) -> dict[str, Any]:
     with engine_of(request).connect() as connection:
         standing = _member_penalties(connection, viewer.workspace.workspace_id, member_id)
     return {
@@ -643,7 +650,7 @@ def _note(error: str | None) -> str | None:
 def mark_action(
     request: Request,
     viewer: FormEditor,
-    action_id: int,
+    action_id: ActionId,
     state: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
 ) -> Response:
@@ -744,6 +751,7 @@ def _public_appeal(connection: Connection, request: Request, token: str) -> dict
         "zone": _zone(connection, appeal.workspace_id),
         "user": None,
         "token": token,
+        "nothing_to_appeal": service.LIFTED_NOTHING_TO_APPEAL,
     }
 
 
@@ -822,6 +830,11 @@ i18n.ZH.update(
         "Upheld": "已支持",
         "Rejected": "已驳回",
         "Uphold": "支持申诉",
+        "Overturn this decision": "推翻这个决定",
+        "The penalty is lifted, what nobody carried out yet is withdrawn, and the member is told if "
+        "the penalty had reached them.": (
+            "处罚会被撤销，尚未执行的操作会被撤回；处罚已送达成员的，会通知成员。"
+        ),
         "Reject": "驳回",
         "Statement": "陈述",
         "Decision": "决定",
@@ -1001,6 +1014,9 @@ i18n.ZH.update(
         ),
         "Your appeal was upheld and the penalty lifted. {reason}": "你的申诉已通过，处罚已撤销。{reason}",
         "Your appeal was reviewed and the decision stands. {reason}": "你的申诉已审核，维持原决定。{reason}",
+        "The moderators reviewed your case and lifted the penalty. {reason}": (
+            "管理员重新审核了你的案件，处罚已撤销。{reason}"
+        ),
         "has sent 1 message before": "此前只发过 1 条消息",
         "{first}; {second}": "{first}；{second}",
         "link": "链接",  # the rule families a newcomer's first messages carried
@@ -1037,6 +1053,21 @@ i18n.ZH.update(
         "write a few words about why the decision should change": "请写几句话，说明为什么应该改变这个决定",
         "the statement is longer than {limit} characters": "陈述超过 {limit} 个字",
         "this appeal has already been decided": "这项申诉已经有了结果",
+        "the decision was overturned and the penalty lifted: there is nothing to appeal": (
+            "原决定已被推翻，处罚已撤销，无需申诉"
+        ),
+        "case {case} was already confirmed by {reviewer}": "案件 {case} 已由 {reviewer} 确认违规",
+        "case {case} was already overturned by {reviewer}: an overturned case stays overturned, "
+        "and new messages open a new case": (
+            "案件 {case} 已由 {reviewer} 推翻：推翻的案件不再改回，之后的新消息会另立新案"
+        ),
+        "the system": "系统",
+        "the member has not appealed case {case}: there is no appeal to decide": (
+            "成员没有对案件 {case} 提出申诉，没有可裁决的申诉"
+        ),
+        "case {case} was overturned and its penalty lifted: the appeal can only be upheld": (
+            "案件 {case} 已被推翻、处罚已撤销，这项申诉只能支持"
+        ),
         "your appeal has already been received; the moderators will decide on it": (
             "你的申诉已收到，管理员会尽快处理"
         ),

@@ -16,8 +16,9 @@ bench/moderation/quality.py):
   coefficient vector, giving the same score (a test holds both paths equal).
 - Moderator decisions: `learn(text, is_spam)` records an exact-text override (effective immediately:
   the same text, after normalisation, gets the moderator's verdict next time) and adds the example to
-  the training data; the model is retrained unless `retrain=False` (call `retrain()` later, e.g. in a
-  nightly job, to batch many decisions).
+  the training data in place of any earlier example of the same text (a decision reversed later must
+  not leave the model trained on both labels); the model is retrained unless `retrain=False` (call
+  `retrain()` later, e.g. in a nightly job, to batch many decisions).
 
 Model files are pickles (joblib): load only files you produced yourself.
 """
@@ -375,6 +376,9 @@ class SpamClassifier:
         self.texts: list[str] = []
         self.labels: list[int] = []
         self.overrides: dict[str, bool] = {}
+        # The override key of each training text, built when a decision first needs it (folding every
+        # text again for each decision would cost a scan of the whole training data per decision).
+        self._keys: list[str] | None = None
         self._pipeline: Pipeline | None = None
         self._platt: tuple[float, float] = (1.0, 0.0)
         self._fast: _FastScorer | None = None
@@ -390,6 +394,7 @@ class SpamClassifier:
             raise ValueError("training needs both spam and ham examples")
         self.texts = list(texts)
         self.labels = y
+        self._keys = None
         self._fit(recalibrate=True)
         return self
 
@@ -418,12 +423,27 @@ class SpamClassifier:
         return (float(platt.coef_[0][0]), float(platt.intercept_[0]))
 
     def learn(self, text: str, is_spam: bool, retrain: bool = True) -> None:
-        """Take a moderator's decision: exact-text override now, training example for the model."""
-        self.overrides[override_key(text)] = bool(is_spam)
+        """Take a moderator's decision: exact-text override now, training example for the model. The
+        decision replaces every earlier example of the same text (after normalisation): the latest word
+        on a text is the one to learn, as with the override."""
+        key = override_key(text)
+        self.overrides[key] = bool(is_spam)
+        keys = self._training_keys()
+        if key in keys:
+            kept = [i for i, k in enumerate(keys) if k != key]
+            self.texts = [self.texts[i] for i in kept]
+            self.labels = [self.labels[i] for i in kept]
+            keys = self._keys = [keys[i] for i in kept]
         self.texts.append(text)
         self.labels.append(int(bool(is_spam)))
+        keys.append(key)
         if retrain and len(set(self.labels)) == 2:
             self._fit(recalibrate=False)
+
+    def _training_keys(self) -> list[str]:
+        if self._keys is None or len(self._keys) != len(self.texts):
+            self._keys = [override_key(t) for t in self.texts]
+        return self._keys
 
     # -- inference ---------------------------------------------------------------------------------
 

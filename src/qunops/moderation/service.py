@@ -2,7 +2,8 @@
 
 Operations (Zulip-style action functions; callers never write moderation tables themselves):
 `moderate_new_events` (verdicts for events not yet moderated, cases for what is flagged), `open_case`,
-`review` (confirm or overturn; the decision becomes a moderator label the classifier learns from),
+`review` (confirm or overturn a pending case, or overturn a confirmed one found wrong later; the
+decision becomes a moderator label the classifier learns from),
 `apply_penalty` (the next step of the ladder, carried out through the action port), `file_appeal`
 (the member, through the secret link), `decide_appeal` (in the member's favour the penalty is lifted
 through the action port and the member notified through it), `update_rules`, `member_standing`.
@@ -41,12 +42,13 @@ from qunops.actions import (
     ActionKind,
     ActionOutcome,
     ActionRequest,
+    ActionState,
     Actor,
     Ports,
     audit,
     request_action,
 )
-from qunops.actions.ports import recommended_for_member, withdraw_recommendations
+from qunops.actions.ports import actions_for_member, withdraw_recommendations
 from qunops.core.events import ContentType, EventKind
 from qunops.core.texts import Text, listing
 from qunops.core.time import from_us, to_us
@@ -91,6 +93,10 @@ MAX_REASON = 2000
 RULES_EDITED = Text("rules edited")
 MORE_EVIDENCE = Text("more flagged messages")
 APPEAL_FILED = Text("appeal filed by the member")
+# What the appeal link says once the moderators overturned the case themselves.
+LIFTED_NOTHING_TO_APPEAL = Text(
+    "the decision was overturned and the penalty lifted: there is nothing to appeal"
+)
 AUDIT_REASONS = (RULES_EDITED, MORE_EVIDENCE, APPEAL_FILED)
 
 
@@ -388,7 +394,9 @@ def load_classifier(
         newer = store.labels(connection, workspace_id, stored.labels_through)
         for label in newer:
             classifier.learn(label.text, label.is_spam, retrain=False)  # the override applies at once
-        if newer and persist:
+        # A reversed decision replaces its text's example: where that leaves one class only (a model
+        # trained on a few reviews), the stored model stays as it is and the overrides carry the decisions.
+        if newer and persist and len(set(classifier.labels)) == 2:
             classifier.retrain()
             store.put_model(
                 connection, workspace_id, _model_bytes(classifier), stored.source, newer[-1].id, now
@@ -949,20 +957,43 @@ def review(
     penalize: bool = True,
     link_base: str = "",
 ) -> str:
-    """Confirm or overturn a pending case. The decision teaches the classifier (spam / not spam) through
-    moderator labels; confirming applies the next penalty (unless `penalize` is False or one is already
-    applied); overturning lifts any penalty an automatic rule applied. Returns the new state."""
+    """Confirm or overturn a case; returns its new state. The decision teaches the classifier (spam / not
+    spam) through moderator labels, the latest decision on a text replacing earlier ones.
+
+    A pending case is confirmed (the next penalty applies, unless `penalize` is False or one is already
+    applied) or overturned. A confirmed case can still be overturned, when the moderators find out later
+    that it was a mistake. Overturning goes the way of an upheld appeal (`_overturn`): the case's
+    penalties are lifted, what they recommended and nobody carried out is withdrawn, the member's ladder
+    no longer counts them, and the member is told where a lifted penalty had reached them. Where the
+    member's appeal is waiting for a decision, overturning upholds it. An overturned case stays
+    overturned: the member was told the decision went their way, and new messages open a new case.
+    """
     if decision not in ("confirm", "overturn"):
         raise ModerationError(f"decision must be confirm or overturn, not {decision!r}")
     reason = _reason(reason)
     case = store.case_row(connection, workspace_id, case_id)
     if case is None:
         raise NotFound(f"no case {case_id} in this workspace")
-    if case.state != "pending":
-        raise ModerationError(f"case {case_id} was already {case.state} by {case.reviewer or 'the system'}")
     state = "confirmed" if decision == "confirm" else "overturned"
-    store.set_review(connection, case_id, state, reviewer.user_id, reason, now)
-    _learn(connection, workspace_id, case_id, is_spam=state == "confirmed", actor=reviewer, now=now)
+    reviewer_name = case.reviewer or Text("the system")
+    if case.state == "overturned":
+        raise ModerationError(
+            Text(
+                "case {case} was already overturned by {reviewer}: an overturned case stays overturned, "
+                "and new messages open a new case",
+                case=case_id,
+                reviewer=reviewer_name,
+            )
+        )
+    if case.state == "confirmed" and state == "confirmed":
+        raise ModerationError(
+            Text("case {case} was already confirmed by {reviewer}", case=case_id, reviewer=reviewer_name)
+        )
+    appeal = store.appeal_for_case(connection, case_id)
+    if state == "overturned" and appeal is not None and appeal.state == "filed":
+        # The member asked for exactly this: their appeal is upheld, and they are told once.
+        decide_appeal(connection, workspace_id, appeal.id, "uphold", reviewer, reason, now, ports)
+        return state
     audit(
         connection,
         workspace_id,
@@ -974,14 +1005,57 @@ def review(
         before={"state": case.state},
         after={"state": state},
     )
+    if state == "overturned":
+        if _overturn(connection, workspace_id, case, reviewer, reason, reason, now, ports):
+            text = Text("The moderators reviewed your case and lifted the penalty. {reason}", reason=reason)
+            _tell(connection, workspace_id, case, reviewer, reason, text, now, ports)
+        return state
+    store.set_review(connection, case_id, state, reviewer.user_id, reason, now)
+    _learn(connection, workspace_id, case_id, is_spam=True, actor=reviewer, now=now)
     history = [
         p for p in store.penalty_history(connection, workspace_id, case.member_id) if p.case_id == case_id
     ]
-    if state == "confirmed" and penalize and not history:
+    if penalize and not history:
         apply_penalty(connection, workspace_id, case_id, reviewer, now, ports, link_base=link_base)
-    if state == "overturned":
-        _lift_case_penalties(connection, workspace_id, case, reviewer, reason, now, ports)
     return state
+
+
+def _overturn(
+    connection: Connection,
+    workspace_id: int,
+    case: store.CaseRow,
+    actor: Actor,
+    review_reason: str,
+    reason: str,
+    now: datetime,
+    ports: Ports,
+) -> bool:
+    """The case decided in the member's favour (a review, or an upheld appeal): overturned with
+    `review_reason`, its texts labelled "not spam", its penalties lifted for `reason`. Returns whether
+    a penalty it lifted had reached the member (one of its actions was carried out), so that they are
+    told of the lifting; a penalty that never left the recommendations is withdrawn without a word."""
+    if case.state != "overturned":
+        store.set_review(connection, case.id, "overturned", actor.user_id, review_reason, now)
+        _learn(connection, workspace_id, case.id, is_spam=False, actor=actor, now=now)
+    return _lift_case_penalties(connection, workspace_id, case, actor, reason, now, ports)
+
+
+def _tell(
+    connection: Connection,
+    workspace_id: int,
+    case: store.CaseRow,
+    actor: Actor,
+    reason: str,
+    text: Text,
+    now: datetime,
+    ports: Ports,
+) -> None:
+    """A private word to the case's member about its outcome, through the action port (a recommendation
+    where the group has no gateway), in the words' template too (`said`)."""
+    request = ActionRequest(
+        ActionKind.WARN_PRIVATELY, workspace_id, case.group_id, case.member_id, reason, actor, said(text), now
+    )
+    request_action(connection, ports.for_group(connection, case.group_id), request)
 
 
 def _learn(
@@ -1156,14 +1230,17 @@ def _lift_case_penalties(
     reason: str,
     now: datetime,
     ports: Ports,
-) -> list[ActionOutcome]:
-    """Lift every penalty of the case still in force, undoing its effects through the action port."""
-    outcomes: list[ActionOutcome] = []
+) -> bool:
+    """Lift every penalty of the case still in force, undoing its effects through the action port.
+    Returns whether any of them had reached the member (one of its actions was carried out)."""
+    reached = False
     evidence = store.case_evidence(connection, case.id)
     case_groups = sorted({e.group_id for e in evidence} | ({case.group_id} if case.group_id else set()))
     for row in store.penalty_history(connection, workspace_id, case.member_id):
         if row.case_id != case.id or row.penalty.lifted:
             continue
+        if _actions_of(connection, workspace_id, case.member_id, row, ActionState.DONE):
+            reached = True
         was_active = row.penalty.active(now)
         lifted = lift(row.penalty, now)
         store.lift_penalty_row(connection, row.id, lifted, actor.user_id)
@@ -1183,7 +1260,7 @@ def _lift_case_penalties(
         withdrawn = withdraw_recommendations(
             connection,
             workspace_id,
-            _pending_actions_of(connection, workspace_id, case.member_id, row),
+            _actions_of(connection, workspace_id, case.member_id, row, ActionState.RECOMMENDED),
             actor,
             withdrawn_because(reason),
             now,
@@ -1194,7 +1271,7 @@ def _lift_case_penalties(
             request = ActionRequest(
                 kind, workspace_id, group_id, case.member_id, reason, actor, parameters, now
             )
-            outcomes.append(request_action(connection, ports.for_group(connection, group_id), request))
+            request_action(connection, ports.for_group(connection, group_id), request)
 
         if row.penalty.kind == PenaltyKind.MUTE and was_active:
             for group_id in case_groups:
@@ -1206,7 +1283,7 @@ def _lift_case_penalties(
             ):
                 if (ActionKind.BLACKLIST.value, group_id) not in never_done:
                     act(ActionKind.UNBLACKLIST, group_id, {"penalty_id": row.id})
-    return outcomes
+    return reached
 
 
 def withdrawn_because(reason: str) -> Text:
@@ -1226,13 +1303,14 @@ _PENALTY_ACTIONS = frozenset(
 )
 
 
-def _pending_actions_of(
-    connection: Connection, workspace_id: int, member_id: int, row: store.PenaltyRow
+def _actions_of(
+    connection: Connection, workspace_id: int, member_id: int, row: store.PenaltyRow, state: ActionState
 ) -> list[int]:
-    """The recommendations a penalty made that wait for a human: those naming it, and (recorded before
-    actions named their penalty) those requested with its explanation at the moment it was given."""
+    """The actions a penalty made that are in `state` (waiting for a human, carried out…): those naming
+    it, and (recorded before actions named their penalty) those requested with its explanation at the
+    moment it was given."""
     found = []
-    for action in recommended_for_member(connection, workspace_id, member_id):
+    for action in actions_for_member(connection, workspace_id, member_id, state):
         if action["kind"] not in _PENALTY_ACTIONS:
             continue
         parameters = action["parameters"] if isinstance(action["parameters"], dict) else {}
@@ -1292,6 +1370,9 @@ def file_appeal(connection: Connection, token: str, statement: str, now: datetim
         raise ModerationError(Text("this appeal has already been decided"))
     if appeal.state == "filed":
         raise ModerationError(Text("your appeal has already been received; the moderators will decide on it"))
+    case = store.case_row(connection, appeal.workspace_id, appeal.case_id)
+    if case is not None and case.state == "overturned":
+        raise ModerationError(LIFTED_NOTHING_TO_APPEAL)
     store.file_appeal_row(connection, appeal.id, text, now)
     audit(
         connection,
@@ -1320,7 +1401,9 @@ def decide_appeal(
     ports: Ports = EXPORT_ONLY,
 ) -> str:
     """Uphold (in the member's favour: the case is overturned, its penalties lifted through the action
-    port, the classifier learns "not spam") or reject; either way the member is told through the port."""
+    port, the classifier learns "not spam") or reject the appeal the member filed; either way the member
+    is told through the port. Only a filed appeal is decided: an appeal link the member never used has
+    nothing to decide."""
     if decision not in ("uphold", "reject"):
         raise ModerationError(f"decision must be uphold or reject, not {decision!r}")
     reason = _reason(reason)
@@ -1331,8 +1414,22 @@ def decide_appeal(
         raise ModerationError(
             f"appeal {appeal_id} was already {appeal.state} by {appeal.decided_by or 'someone'}"
         )
+    if appeal.state != "filed":
+        raise ModerationError(
+            Text(
+                "the member has not appealed case {case}: there is no appeal to decide",
+                case=appeal.case_id,
+            )
+        )
     case = store.case_row(connection, workspace_id, appeal.case_id)
     assert case is not None  # the appeal's foreign key holds it
+    if decision == "reject" and case.state == "overturned":
+        raise ModerationError(
+            Text(
+                "case {case} was overturned and its penalty lifted: the appeal can only be upheld",
+                case=case.id,
+            )
+        )
     state = "upheld" if decision == "uphold" else "rejected"
     store.decide_appeal_row(connection, appeal.id, state, reason, decided_by.user_id, now)
     audit(
@@ -1346,26 +1443,10 @@ def decide_appeal(
         before={"state": appeal.state},
         after={"state": state},
     )
-    outcomes: list[ActionOutcome] = []
     if state == "upheld":
-        if case.state != "overturned":
-            store.set_review(
-                connection, case.id, "overturned", decided_by.user_id, upheld_review(reason), now
-            )
-            _learn(connection, workspace_id, case.id, is_spam=False, actor=decided_by, now=now)
-        outcomes += _lift_case_penalties(connection, workspace_id, case, decided_by, reason, now, ports)
+        _overturn(connection, workspace_id, case, decided_by, upheld_review(reason), reason, now, ports)
         text = Text("Your appeal was upheld and the penalty lifted. {reason}", reason=reason)
     else:
         text = Text("Your appeal was reviewed and the decision stands. {reason}", reason=reason)
-    request = ActionRequest(
-        ActionKind.WARN_PRIVATELY,
-        workspace_id,
-        case.group_id,
-        case.member_id,
-        reason,
-        decided_by,
-        said(text),
-        now,
-    )
-    request_action(connection, ports.for_group(connection, case.group_id), request)
+    _tell(connection, workspace_id, case, decided_by, reason, text, now, ports)
     return state

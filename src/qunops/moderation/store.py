@@ -480,13 +480,11 @@ def put_label(
     now: datetime,
 ) -> None:
     """The latest decision on a text replaces earlier ones (a new id, so the next retraining sees it)."""
-    connection.execute(
-        delete(moderation_labels).where(
-            moderation_labels.c.workspace_id == workspace_id, moderation_labels.c.text_key == text_key
-        )
-    )
-    connection.execute(
-        insert(moderation_labels).values(
+    # Inserted before the earlier decision is deleted: SQLite gives a new row the largest id plus one, and
+    # so would give a deleted latest row's id again, one the stored model's `labels_through` already covers.
+    label_id = connection.execute(
+        insert(moderation_labels)
+        .values(
             workspace_id=workspace_id,
             text_key=text_key,
             text=text,
@@ -494,6 +492,14 @@ def put_label(
             case_id=case_id,
             decided_by=user_id,
             decided_us=to_us(now),
+        )
+        .returning(moderation_labels.c.id)
+    ).scalar_one()
+    connection.execute(
+        delete(moderation_labels).where(
+            moderation_labels.c.workspace_id == workspace_id,
+            moderation_labels.c.text_key == text_key,
+            moderation_labels.c.id != label_id,
         )
     )
 
