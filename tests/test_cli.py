@@ -234,10 +234,32 @@ def test_a_dry_run_does_not_call_repeated_events_stored(cli_env: dict[str, str],
     assert dry.returncode == 0, dry.stderr
     assert f"✓ {events} (qunops-jsonl): would add 3, 1 already stored or repeated" in dry.stdout
     assert "dry run: nothing stored" in dry.stdout and "events to add" in dry.stdout
-    twice = qunops("import", str(events), str(events), "--dry-run", env=cli_env, cwd=tmp_path)
-    assert "dry run: nothing stored, each file counted on its own" in twice.stdout
+    # The same file twice in one dry run: the second would add nothing, as in the real import.
+    twice = qunops("import", str(events), str(events), "--dry-run", "--json", env=cli_env, cwd=tmp_path)
+    files = json.loads(twice.stdout)["files"]
+    assert [(f["events_new"], f["events_existing"]) for f in files] == [(3, 1), (0, 4)]
     real = qunops("import", str(events), env=cli_env, cwd=tmp_path)
     assert f"✓ {events} (qunops-jsonl): 3 new, 1 already stored" in real.stdout
+
+
+def test_a_dry_run_counts_overlapping_files_as_the_import_would(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # An earlier export, a broken one (its first two events, then a cut-off line), and a later export
+    # overlapping the first: the broken file's events are undone, the later one's overlap is stored.
+    first = write_events(tmp_path / "a.jsonl", EVENTS[:2])
+    broken = tmp_path / "b.jsonl"
+    broken.write_text(
+        write_events(tmp_path / "part.jsonl", EVENTS[1:]).read_text() + '{"platform": "qq", ', "utf-8"
+    )
+    later = write_events(tmp_path / "c.jsonl", EVENTS)
+    paths = [str(first), str(broken), str(later)]
+    dry = json.loads(qunops("import", *paths, "--dry-run", "--json", env=cli_env, cwd=tmp_path).stdout)
+    real = json.loads(qunops("import", *paths, "--json", env=cli_env, cwd=tmp_path).stdout)
+    for summary in (dry, real):
+        counts = [(f["events_new"], f["events_existing"], f["error"] is None) for f in summary["files"]]
+        assert counts == [(2, 0, True), (0, 0, False), (1, 2, True)]
+        assert summary["events_new"] == 3 and summary["events_existing"] == 2
 
 
 def test_piped_output_keeps_each_file_on_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -220,8 +220,7 @@ def _print_import_summary(summary: dict[str, object]) -> None:
         out.print(f"  - {media} media files (photos, videos, audio, documents)", highlight=False)
     title = "imported"
     if dry_run:
-        # Each file's transaction is rolled back before the next: events two files share count in both.
-        title = "dry run: nothing stored" + (", each file counted on its own" if len(files) > 1 else "")
+        title = "dry run: nothing stored"
     table = Table(title=title, show_header=False)
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True, overflow="fold")

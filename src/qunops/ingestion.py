@@ -57,7 +57,7 @@ FILL_STEP_MOST = 100_000
 
 
 class _DryRun(Exception):
-    """Raised inside a dry run's transaction so that nothing it wrote is kept."""
+    """Raised at the end of a dry run's transaction so that nothing it wrote is kept."""
 
 
 class _ParseProcessError(Exception):
@@ -147,23 +147,38 @@ def import_paths(
         report.files += [FileReport(name=exc.source, error=exc.message) for exc in found.failed]
         report.skipped_files += [SkippedFile(name, reason) for name, reason in found.skipped]
         report.skipped_media += found.media
-    for source in sources:
-        report.files.append(
-            _import_file(
-                engine,
-                workspace_id,
-                source,
-                ZoneInfo(timezone),
-                forced_format,
-                dry_run,
-                batch_size,
-                progress,
-                report.total,
+    with _dry_run(engine, workspace_id) if dry_run else contextlib.nullcontext() as shared:
+        for source in sources:
+            report.files.append(
+                _import_file(
+                    engine,
+                    workspace_id,
+                    source,
+                    ZoneInfo(timezone),
+                    forced_format,
+                    shared,
+                    batch_size,
+                    progress,
+                    report.total,
+                )
             )
-        )
     if not dry_run and report.total.events_new:
         fill_rollups(engine)
     return report
+
+
+@contextlib.contextmanager
+def _dry_run(engine: Engine, workspace_id: int) -> Iterator[DatabaseConnection]:
+    """One transaction for all the files of a dry run, rolled back at the end: each file is written in a
+    savepoint of it (undone if the file fails), so a file counts what an earlier one of the same run would
+    have stored as stored, as the real import does."""
+    with contextlib.suppress(_DryRun), bulk_writing(engine, f"import:{workspace_id}") as connection:
+        if connection.dialect.name == "sqlite":
+            # The SQLite driver opens a transaction only at the first write; a savepoint opened before it
+            # would be the outermost, and releasing it would commit the file.
+            connection.exec_driver_sql("BEGIN")
+        yield connection
+        raise _DryRun
 
 
 def import_events(
@@ -180,7 +195,7 @@ def _import_file(
     source: SourceFile,
     zone: ZoneInfo,
     forced_format: str | None,
-    dry_run: bool,
+    dry_run: DatabaseConnection | None,  # a dry run's transaction, which the file is written in
     batch_size: int,
     progress: ProgressFn | None,
     total: IngestSummary,
@@ -190,12 +205,12 @@ def _import_file(
     try:
         importer = detect(source, forced_format)
         report.format = importer.name
-        with bulk_writing(engine, f"import:{workspace_id}") as connection:  # other imports wait
+        with _file_transaction(engine, workspace_id, dry_run) as connection:
             writer = EventWriter(connection, workspace_id, batch_size)
             parsed = _ParseProcess.start(source, importer.name, zone, batch_size)
             if parsed is not None:
                 with parsed:
-                    idle = None if dry_run else lambda: _fill_step(connection)
+                    idle = None if dry_run is not None else lambda: _fill_step(connection)
                     batches = parsed.batches(context, idle)
                     if progress is not None:
                         batches = _counting_batches(batches, source.name, progress)
@@ -209,10 +224,6 @@ def _import_file(
                 connection, workspace_id, writer.group_ids, writer.name_only_members
             )
             summary.members -= linked  # each of them is the member they name, counted already
-            if dry_run:
-                raise _DryRun
-        total.add(summary)
-    except _DryRun:
         total.add(summary)
     except ImportFormatError as exc:
         report.error = exc.message
@@ -231,6 +242,19 @@ def _import_file(
     report.events_existing = summary.events_existing
     report.skipped = context.skipped
     return report
+
+
+@contextlib.contextmanager
+def _file_transaction(
+    engine: Engine, workspace_id: int, dry_run: DatabaseConnection | None
+) -> Iterator[DatabaseConnection]:
+    """A file's own transaction, other imports waiting; in a dry run, a savepoint of the run's."""
+    if dry_run is None:
+        with bulk_writing(engine, f"import:{workspace_id}") as connection:
+            yield connection
+    else:
+        with dry_run.begin_nested():
+            yield dry_run
 
 
 def _fill_step(connection: DatabaseConnection) -> bool:
