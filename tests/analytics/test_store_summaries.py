@@ -111,6 +111,31 @@ def test_dormant_then_dead_at_14_silent_days(filled: Engine, workspace: int) -> 
     assert dead.stage == "dead" and [a.kind for a in dead.alerts] == ["dead"]
 
 
+def test_a_groups_members_say_when_they_last_spoke_months_later(filled: Engine, workspace: int) -> None:
+    # As of 100 days on, everyone is a lurker, and each row still says the last day they spoke (the
+    # roles look back a few weeks only); as of day 3, a day spoken after it is not counted.
+    group_id = summary(filled, workspace, DAY0).id
+    with filled.connect() as connection:
+        later = group_detail(connection, group_id, DAY0 + timedelta(days=100))
+        earlier = group_detail(connection, group_id, DAY0 + timedelta(days=3))
+    assert later is not None and earlier is not None
+    last = {m.name: m.last_active for m in later.members}
+    assert all(m.roles == ["lurker"] for m in later.members if m.name != "member20")
+    assert last == {
+        "member1": DAY0 + timedelta(days=2),
+        "member2": DAY0 + timedelta(days=2),
+        "member3": DAY0 + timedelta(days=4),
+        "member4": DAY0 + timedelta(days=4),
+        "member5": DAY0,
+        "member6": DAY0 + timedelta(days=1),
+        "member7": DAY0 + timedelta(days=6),
+        "member8": DAY0 + timedelta(days=6),
+        "member9": None,  # never spoke
+        "member20": DAY0 + timedelta(days=5),
+    }
+    assert {m.name: m.last_active for m in earlier.members}["member3"] == DAY0 + timedelta(days=3)
+
+
 def test_designated_roles_survive_and_detail_and_briefing(filled: Engine, workspace: int) -> None:
     with filled.begin() as connection:
         connection.execute(update(memberships).values(roles=["expert"]).where(memberships.c.member_id == 6))

@@ -169,6 +169,27 @@ def test_a_groups_members_list_searches_sorts_and_pages(
     assert "名成员" in chinese and "按名字搜索成员" in chinese
 
 
+def last_activity(html: str, table: str) -> dict[str, str]:
+    """Each member of the table with its "Last activity" cell."""
+    body = html.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<a href="/members/\d+[^"]*">([^<]+)</a>.*?<td>([^<]*)</td>\s*</tr>', body, re.S)
+    return dict(rows)
+
+
+def test_members_silent_for_months_show_the_day_they_last_spoke(console: Console, client_as: Client) -> None:
+    # Months after the test group's last day its members are lurkers; the tables still say when each
+    # last spoke, as the workspace's member search does, instead of a dash as for someone who never did.
+    client, _ = client_as("viewer")
+    later = LAST_DAY + timedelta(days=120)
+    expected = {f"member{n}": LAST_DAY.isoformat() for n in (1, 2, 3)}
+    listing = client.get(f"/groups/{console.group_id}/members?as_of={later}&sort=last").text
+    assert last_activity(listing, "group-members") == expected
+    group = client.get(f"/groups/{console.group_id}?as_of={later}").text
+    assert last_activity(group, "members") == expected
+    search = client.get(f"/members?q=member1&as_of={later}").text
+    assert LAST_DAY.isoformat() in search
+
+
 def test_members_of_another_workspace_stay_out_of_sight(console: Console, client_as: Client) -> None:
     client, _ = client_as("viewer")
     assert client.get(f"/groups/{console.foreign_group_id}/members").status_code == 404

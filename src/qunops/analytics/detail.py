@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from qunops.analytics.groups import GroupSummary, summarize
-from qunops.analytics.history import load_histories
+from qunops.analytics.history import as_date, load_histories
 from qunops.core.metrics import trailing_days, wad_series
 from qunops.core.roles import Role
 from qunops.core.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from qunops.store.schema import groups
+from qunops.store.schema import groups, member_days
 
 US_PER_DAY = 86_400_000_000
 
@@ -122,6 +122,7 @@ def group_detail(
     pyramid = {"core": 0, "regular": 0, "occasional": 0, "lurker": 0}
     role_counts: dict[str, int] = {str(r): 0 for r in Role}
     rows: list[MemberRow] = []
+    last_active = last_active_days(connection, group_id, as_of)
     for member in summary.roles.members:
         held = set(member.roles)
         if Role.OFFICIAL in held:
@@ -146,7 +147,7 @@ def group_detail(
                 member.member_id,
                 member.name,
                 [str(r) for r in member.roles],
-                member.last_active,
+                last_active.get(member.member_id),
                 member.active_days_30,
                 member.messages_30,
                 member.answers_30,
@@ -178,3 +179,17 @@ def group_detail(
         newcomers_spoke_within_week=len(activated),
         members=rows,
     )
+
+
+def last_active_days(connection: Connection, group_id: int, as_of: date) -> dict[int, date]:
+    """Each member's last day with a message in the group on or before the date, however long ago.
+
+    The roles look back a few weeks only (a member silent longer is a lurker whatever the day), so their
+    `last_active` is None for a member who last spoke months before; a members table says when."""
+    d = member_days.c
+    rows = connection.execute(
+        select(d.member_id, func.max(d.day))
+        .where(d.group_id == group_id, d.day <= as_of, d.messages > 0)
+        .group_by(d.member_id)
+    )
+    return {int(member_id): day for member_id, found in rows if (day := as_date(found)) is not None}

@@ -343,7 +343,7 @@ def _load_last_messages(
     for group_id, first_day, last_us in rows:
         history = histories.get(group_id)
         if history is not None:
-            history.first_day = _as_date(first_day)
+            history.first_day = as_date(first_day)
             history.last_member_message_us = last_us
             history.begins_later = first_day is None  # it has days, none of them by the as-of date
 
@@ -479,7 +479,7 @@ def _apply_member_activity(
             row = found.get(member.member_id)
             if row is None:
                 continue
-            member.last_spoke = _as_date(row[2])
+            member.last_spoke = as_date(row[2])
             member.spoke_mask = int(row[3] or 0)
             member.messages_30 = int(row[4] or 0)
             member.answers_30 = int(row[5] or 0)
@@ -488,7 +488,7 @@ def _apply_member_activity(
                 history.speakers_30 += 1
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))  # SQLite hands back MAX(date) as text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from qunops.analytics.detail import last_active_days
 from qunops.analytics.groups import group_summaries
 from qunops.console import queries
 from qunops.console.auth import CurrentViewer, FormEditor, engine_of
@@ -117,7 +118,11 @@ def group_members(
             found = group_summaries(
                 connection, workspace_id, day, group_ids=[group_id], thresholds=thresholds
             )
-            roster = found[0].roles.members if found else []
+            last_active = last_active_days(connection, group_id, day)
+            roster = [
+                replace(m, last_active=last_active.get(m.member_id))
+                for m in (found[0].roles.members if found else [])
+            ]
         dates = dates_context(connection, workspace_id, as_of, day, group_id)
     chosen = [m for m in roster if needle.casefold() in m.name.casefold()] if needle else list(roster)
     chosen.sort(key=MEMBER_SORTS[order])
