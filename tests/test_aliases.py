@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from qunops.ingestion import import_paths
 from qunops.store.rollups import fill_rollups, refill_everything
-from qunops.store.schema import group_days, member_days, members, memberships
+from qunops.store.schema import events, group_days, member_days, members, memberships
 from tests.store_helpers import table_states
 
 HEADER = (
@@ -168,3 +168,20 @@ def test_telegram_invited_by_name_then_speaking(engine: Engine, workspace: int, 
         "1": (False, 1, None),
         "3": (True, 1, "1"),
     }  # ids as the Bot API writes them
+
+
+def test_a_name_in_a_later_export_is_linked_to_a_member_of_an_earlier_one(
+    engine: Engine, workspace: int, tmp_path: Path
+) -> None:
+    # 小赵 spoke in the first export; the second holds only a recall notice naming them by card.
+    imported(engine, workspace, write(tmp_path, "first.txt", ("读书会", FIRST_WORDS)))
+    recall = line("05 9:00:00", "系统消息(10000)", "小赵撤回了一条消息")
+    summary = imported(engine, workspace, write(tmp_path, "second.txt", ("读书会", recall)))
+    assert summary["members"] == 1 and summary["by_kind"] == {"recall": 1}
+    with engine.connect() as connection:
+        of_recall = connection.execute(
+            select(members.c.external_id)
+            .join(events, events.c.member_id == members.c.id)
+            .where(events.c.kind == "recall")
+        ).scalar_one()
+    assert of_recall == "10003"

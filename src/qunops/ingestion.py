@@ -223,7 +223,7 @@ def _import_file(
             linked = link_name_only_members(
                 connection, workspace_id, writer.group_ids, writer.name_only_members
             )
-            summary.members -= linked  # each of them is the member they name, counted already
+            summary.members = (summary.members - linked.gone) | linked.named
         total.add(summary)
     except ImportFormatError as exc:
         report.error = exc.message

@@ -22,32 +22,45 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete
 
 from qunops.store.db import chunked, driver_rows, placeholders
-from qunops.store.rollups import recompute_events
+from qunops.store.rollups import recompute_events, rolled_up_through
 from qunops.store.schema import LIFECYCLE_WHERE, member_days, memberships
 
 _NAME_ONLY = "name:%"  # identity keys of members known by a display name only (`MemberRef.identity_key`)
 
 
+@dataclass(slots=True)
+class Linked:
+    """Who a file's events name after the link, as (platform, identity key): name-only members linked
+    in every one of the file's groups they appear in are no longer named, the members they were linked
+    to are."""
+
+    gone: set[tuple[str, str]] = field(default_factory=set)
+    named: set[tuple[str, str]] = field(default_factory=set)
+
+
 def link_name_only_members(
     connection: Connection, workspace_id: int, group_ids: Iterable[int], named: set[int]
-) -> set[tuple[str, str]]:
+) -> Linked:
     """Link the name-only members of the groups to the members they name (see the module).
 
     `named` are name-only members the caller knows these groups' new events name (a name-only member who
     only speaks is found only so); those of the groups' joins, leaves and other system events are found
-    here. Returns the (platform, identity key) of the name-only members linked in every one of these
-    groups they appear in: for the import's summary, they are no longer members of their own.
+    here. What is read costs in proportion to the new events and the groups' system events, not to their
+    whole history.
     """
     present: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups they appear in
     linked: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups where they were linked
+    targets: set[int] = set()
     for group_id in sorted(set(group_ids)):
         platform = _platform(connection, group_id)
-        aliases = _name_only_members(connection, group_id, named)
+        in_system_events = _name_only_in_system_events(connection, group_id)
+        aliases = in_system_events | named
         if not aliases:
             continue
         names = _names(connection, sorted(aliases))
@@ -55,7 +68,8 @@ def link_name_only_members(
         candidates = _members_with_names(connection, workspace_id, platform, wanted)
         if not candidates:
             continue
-        in_group = _members_in_group(connection, group_id, sorted(aliases | set(candidates)))
+        unsure = sorted((aliases - in_system_events) | set(candidates))
+        in_group = in_system_events | _members_in_group(connection, group_id, unsure)
         links: dict[int, int] = {}
         for alias in sorted(aliases & in_group):
             present[alias].add(group_id)
@@ -64,15 +78,24 @@ def link_name_only_members(
                 links[alias] = same.pop()
         if links:
             _move(connection, group_id, links)
-            for alias in links:
+            for alias, member in links.items():
                 linked[alias].add(group_id)
-    done = [alias for alias, groups in linked.items() if groups == present[alias]]
-    if not done:
-        return set()
-    rows = driver_rows(
-        connection, f"SELECT platform, external_id FROM members WHERE id IN ({placeholders(len(done))})", done
-    )
-    return {(platform, external_id) for platform, external_id in rows}
+                if alias in named:
+                    targets.add(member)  # this file's events name them now
+    gone = [alias for alias, groups in linked.items() if groups == present[alias]]
+    return Linked(_identities(connection, gone), _identities(connection, sorted(targets)))
+
+
+def _identities(connection: Connection, member_ids: list[int]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for chunk in chunked(member_ids):
+        rows = driver_rows(
+            connection,
+            f"SELECT platform, external_id FROM members WHERE id IN ({placeholders(len(chunk))})",
+            chunk,
+        )
+        found.update((platform, external_id) for platform, external_id in rows)
+    return found
 
 
 def _platform(connection: Connection, group_id: int) -> str:
@@ -80,9 +103,9 @@ def _platform(connection: Connection, group_id: int) -> str:
     return str(row[0])
 
 
-def _name_only_members(connection: Connection, group_id: int, named: set[int]) -> set[int]:
-    """Name-only members of the group's system events (read through the partial index of non-messages),
-    and those of `named` (whether they are in this group is checked later)."""
+def _name_only_in_system_events(connection: Connection, group_id: int) -> set[int]:
+    """Name-only members the group's joins, leaves and other system events name, as subject or actor
+    (read through the partial index of events that are not messages)."""
     found: set[int] = set()
     for column in ("member_id", "actor_id"):
         rows = driver_rows(
@@ -93,7 +116,7 @@ def _name_only_members(connection: Connection, group_id: int, named: set[int]) -
             [group_id, _NAME_ONLY],
         )
         found.update(row[0] for row in rows)
-    return found | named
+    return found
 
 
 def _names(connection: Connection, member_ids: list[int]) -> dict[int, set[str]]:
@@ -129,23 +152,23 @@ def _members_with_names(
 
 
 def _members_in_group(connection: Connection, group_id: int, member_ids: list[int]) -> set[int]:
-    """Which of the members the group's events name, as sender or subject, or as actor."""
+    """Which of the members are in the group: those of its memberships (what the rollups have reached),
+    those of its events after the rollup mark, and actors of its system events. Reads the events the
+    rollups have not reached and the system events, never the group's whole history."""
     found: set[int] = set()
+    mark = rolled_up_through(connection)
     for chunk in chunked(member_ids):
         marks = placeholders(len(chunk))
-        rows = driver_rows(
-            connection,
-            f"SELECT DISTINCT member_id FROM events WHERE group_id = ? AND member_id IN ({marks})",
-            [group_id, *chunk],
-        )
-        found.update(row[0] for row in rows)
-        rows = driver_rows(
-            connection,
+        queries = [
+            f"SELECT member_id FROM memberships WHERE group_id = ? AND member_id IN ({marks})",
+            # `+group_id`: SQLite takes the events after the mark by id, not the group's by its index.
+            f"SELECT DISTINCT member_id FROM events WHERE id > {int(mark)} AND +group_id = ? "
+            f"AND member_id IN ({marks})",
             f"SELECT DISTINCT actor_id FROM events WHERE group_id = ? AND {LIFECYCLE_WHERE} "
             f"AND actor_id IN ({marks})",
-            [group_id, *chunk],
-        )
-        found.update(row[0] for row in rows)
+        ]
+        for query in queries:
+            found.update(row[0] for row in driver_rows(connection, query, [group_id, *chunk]))
     return found
 
 

@@ -98,7 +98,7 @@ def fill_rollups(
     try:
         while True:
             with collector_paused(), bulk_writing(engine, FILL_NAME) as connection:
-                done = _last_filled(connection)
+                done = rolled_up_through(connection)
                 newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
                 if newest <= done:
                     break
@@ -134,7 +134,7 @@ def fill_within(
     """
     with collector_paused():
         one_at_a_time(connection, FILL_NAME)
-        done = _last_filled(connection)
+        done = rolled_up_through(connection)
         newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
         if newest - done < max(1, least):
             return 0
@@ -176,7 +176,7 @@ def recompute_events(
     """Roll up again what events already rolled up touch, after they changed in place (events of a
     name-only member moved to the member they name: `store.aliases`). Events after the mark need nothing:
     the fill takes them into account when it reaches them."""
-    done = _last_filled(connection)
+    done = rolled_up_through(connection)
     rolled_up = sorted(event_id for event_id in event_ids if event_id <= done)
     if not rolled_up:
         return
@@ -209,7 +209,7 @@ def _second_process(engine: Engine, wanted: bool | None) -> SecondProcess | None
     if wanted is None:
         with engine.connect() as connection:
             newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
-            if newest - _last_filled(connection) < SECOND_PROCESS_FROM:
+            if newest - rolled_up_through(connection) < SECOND_PROCESS_FROM:
                 return None
     try:
         return SecondProcess()
@@ -290,7 +290,7 @@ def _refresh_statistics(engine: Engine) -> None:
         return
     with engine.begin() as connection:
         newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
-        done = _last_filled(connection)
+        done = rolled_up_through(connection)
         # Only when the new events are many, also relative to what is there: a day's events over a
         # year of history change no plan, and ANALYZE of these tables costs a third of a second.
         if newest - done > max(10_000, done // 10):
@@ -319,7 +319,8 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _last_filled(connection: Connection) -> int:
+def rolled_up_through(connection: Connection) -> int:
+    """The id of the last event the rollups and memberships take into account (all before it too)."""
     value = connection.execute(
         select(fill_state.c.last_event_id).where(fill_state.c.name == FILL_NAME)
     ).scalar()
