@@ -26,7 +26,7 @@ from qunops.console.i18n import ZH
 from qunops.console.state import import_job
 from qunops.core.time import to_us
 from qunops.store.schema import penalties
-from tests.console.conftest import Console
+from tests.console.conftest import PASSWORDS, Console
 from tests.factories import T0
 
 Client = Callable[[str | None], tuple[TestClient, str]]
@@ -443,6 +443,44 @@ def test_a_workspace_sets_the_console_language_for_those_who_chose_none(
     )
     assert '<html lang="en">' in viewer.get("/").text
     assert '<html lang="zh-CN">' in viewer.get("/", headers={"Accept-Language": "zh-CN,zh"}).text
+
+
+def test_a_saved_form_says_so_in_the_section_its_redirect_scrolls_to(
+    console: Console, client_as: Client
+) -> None:
+    # The registry form is at the bottom of a long group page, the password and workspace forms far down
+    # the settings on a phone: a notice at the top of the page is out of sight once scrolled there.
+    admin, token = client_as("admin")
+    spare = console.users["spare2"]
+    posts = {
+        f"/groups/{console.quiet_group_id}/registry": {
+            "purpose": "A place for tea lovers",
+            "group_type": "interest",
+            "duration_kind": "temporary",
+            "entry_threshold": "referral",
+            "planned_end": "2026-12-31",
+            "capacity": "200",
+            "timezone": "Asia/Shanghai",
+            "tags": "tea, 上海",
+            "extended_resources": "official account: Tea Brand",
+        },
+        "/settings/workspace": {"timezone": "Asia/Shanghai", "silence_alert_hours": "12"},
+        f"/settings/users/{spare}/role": {"role": "viewer"},
+        "/settings/password": {
+            "current_password": PASSWORDS["admin"],
+            "new_password": PASSWORDS["admin"],
+            "repeated_password": PASSWORDS["admin"],
+        },
+    }
+    for url, form in posts.items():
+        sent = admin.post(url, data={"csrf_token": token, **form}, follow_redirects=False)
+        assert sent.status_code == 303, (url, sent.text[:300])
+        location, _, section = sent.headers["location"].partition("#")
+        assert section, url
+        page = admin.get(location).text
+        inside = page.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+        assert 'class="notice" role="status"' in inside, url
+        assert page.count('class="notice" role="status"') == 1, url
 
 
 def test_admins_add_users_change_roles_and_keep_one_admin(console: Console, client_as: Client) -> None:
