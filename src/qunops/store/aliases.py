@@ -31,6 +31,7 @@ from qunops.store.db import chunked, driver_rows, placeholders
 from qunops.store.rollups import recompute_events, rolled_up_through
 from qunops.store.schema import LIFECYCLE_WHERE, member_days, memberships
 
+_MOVE_CHUNK = 5000  # name-only members moved per statement
 _NAME_ONLY = "name:%"  # identity keys of members known by a display name only (`MemberRef.identity_key`)
 
 
@@ -70,10 +71,15 @@ def link_name_only_members(
             continue
         unsure = sorted((aliases - in_system_events) | set(candidates))
         in_group = in_system_events | _members_in_group(connection, group_id, unsure)
+        with_name: dict[str, set[int]] = defaultdict(set)  # name -> members of the group who used it
+        for member, used in candidates.items():
+            if member in in_group:
+                for name in used:
+                    with_name[name].add(member)
         links: dict[int, int] = {}
         for alias in sorted(aliases & in_group):
             present[alias].add(group_id)
-            same = {member for member in in_group if candidates.get(member, set()) & names.get(alias, set())}
+            same = {member for name in names.get(alias, ()) for member in with_name.get(name, ())}
             if len(same) == 1:
                 links[alias] = same.pop()
         if links:
@@ -142,8 +148,10 @@ def _members_with_names(
         rows = driver_rows(
             connection,
             "SELECT n.member_id, n.name FROM member_names n JOIN members m ON m.id = n.member_id "
+            # `|| ''`: each member's names are looked up and compared, rather than every member and
+            # name of the list looked up together (SQLite would take the product of the two).
             "WHERE m.workspace_id = ? AND m.platform = ? AND m.external_id NOT LIKE ? "
-            f"AND n.name IN ({placeholders(len(chunk))})",
+            f"AND n.name || '' IN ({placeholders(len(chunk))})",
             [workspace_id, platform, _NAME_ONLY, *chunk],
         )
         for member_id, name in rows:
@@ -177,17 +185,20 @@ def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
     rolled up recomputed; the name-only members' memberships of the group removed."""
     moved: list[int] = []
     aliases = sorted(links)
-    for column in ("member_id", "actor_id"):
-        for chunk in chunked(aliases):
-            cases = " ".join("WHEN ? THEN ?" for _ in chunk)
-            parameters: list[Any] = [value for alias in chunk for value in (alias, links[alias])]
-            rows = driver_rows(
-                connection,
-                f"UPDATE events SET {column} = CASE {column} {cases} END "
-                f"WHERE group_id = ? AND {column} IN ({placeholders(len(chunk))}) RETURNING id",
-                [*parameters, group_id, *chunk],
-            )
-            moved.extend(row[0] for row in rows)
+    # One pass over the group's events per chunk (a chunk is six parameters an alias: within SQLite's
+    # limit of 32,766), both columns at once.
+    for chunk in chunked(aliases, _MOVE_CHUNK):
+        cases = " ".join("WHEN ? THEN ?" for _ in chunk)
+        mapping: list[Any] = [value for alias in chunk for value in (alias, links[alias])]
+        marks = placeholders(len(chunk))
+        rows = driver_rows(
+            connection,
+            f"UPDATE events SET member_id = COALESCE(CASE member_id {cases} END, member_id), "
+            f"actor_id = COALESCE(CASE actor_id {cases} END, actor_id) "
+            f"WHERE group_id = ? AND (member_id IN ({marks}) OR actor_id IN ({marks})) RETURNING id",
+            [*mapping, *mapping, group_id, *chunk, *chunk],
+        )
+        moved.extend(row[0] for row in rows)
     recompute_events(connection, moved)
     for chunk in chunked(aliases):
         for table in (memberships, member_days):
