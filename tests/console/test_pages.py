@@ -616,3 +616,23 @@ def test_the_alerts_inbox_pages_through_many_alerts(console: Console, client_as:
     client, _ = client_as("viewer")
     past_the_end = client.get(f"/alerts?show=all&as_of={console.as_of}&page=99")
     assert past_the_end.status_code == 200 and "data-alert-key" in past_the_end.text
+
+
+def test_platforms_show_by_their_names_in_each_language(console: Console, client_as: Client) -> None:
+    client, _ = client_as("viewer")
+    urls = ("/", f"/groups/{console.quiet_group_id}", f"/members/{console.member_id}", "/members?q=member")
+
+    def badges(html: str) -> set[str]:
+        return set(re.findall(r'<span class="platform \w+">([^<]+)</span>', html))
+
+    english = {url: badges(client.get(url).text) for url in urls}
+    assert english == {
+        "/": {"WeChat", "QQ"},
+        f"/groups/{console.quiet_group_id}": {"WeChat"},
+        f"/members/{console.member_id}": {"QQ"},
+        "/members?q=member": {"WeChat", "QQ"},
+    }
+    assert re.search(r'<option value="wechat"\s*>WeChat</option>', client.get("/").text)  # the filter
+    client.get("/language?set=zh&next=/")
+    assert badges(client.get("/").text) == {"微信", "QQ"}
+    assert re.search(r'<option value="wechat"\s*>微信</option>', client.get("/").text)

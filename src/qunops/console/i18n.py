@@ -628,6 +628,10 @@ ZH: dict[str, str] = {
     "members": "名成员",
     "No members match.": "没有匹配的成员。",
     "No members as of this date.": "这一天没有成员。",
+    # Platforms, as `PLATFORMS` names them (the others keep their own names in Chinese).
+    "WeChat": "微信",
+    "WeCom": "企业微信",
+    "platform|Other": "其他",
     "Type a name, or part of one, that a member uses or used in any group.": (
         "输入成员在任意群里用过的名字（或其中一部分）。"
     ),
@@ -646,6 +650,17 @@ JOIN_CHANNELS = {
     "request": "join request approved",
     "created": "there when the group was created",
     "unknown": "unknown",
+}
+
+# A group's or member's platform (`core.platforms.Platform`) by its name, not its stored code.
+PLATFORMS = {
+    "wechat": "WeChat",
+    "wecom": "WeCom",
+    "qq": "QQ",
+    "telegram": "Telegram",
+    "discord": "Discord",
+    "whatsapp": "WhatsApp",
+    "other": "platform|Other",
 }
 
 
@@ -704,6 +719,12 @@ def join_channel(language: str, value: str | None) -> str:
     return translate(language, label) if label else value
 
 
+def platform_name(language: str, value: str) -> str:
+    """A platform (`Platform`) by its name in the language; a value the code does not know as stored."""
+    label = PLATFORMS.get(str(value))
+    return translate(language, label) if label else str(value)
+
+
 @pass_context
 def gettext(context: Any, text: str, **values: Any) -> str:
     """`_("Label")` in templates."""
@@ -726,3 +747,9 @@ def join_channel_of(context: Any, value: str | None) -> str:
 def sentence_of(context: Any, value: str) -> str:
     """`sentence(value)` in templates."""
     return sentence(language_of(context["request"]), value)
+
+
+@pass_context
+def platform_of(context: Any, value: str) -> str:
+    """`value|platform` in templates."""
+    return platform_name(language_of(context["request"]), value)

@@ -12,7 +12,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from qunops.console.i18n import LANGUAGES, gettext, join_channel_of, language_of, sentence_of, term_of
+from qunops.console.i18n import (
+    LANGUAGES,
+    gettext,
+    join_channel_of,
+    language_of,
+    platform_of,
+    sentence_of,
+    term_of,
+)
 from qunops.core.time import from_us_or_none
 
 
@@ -36,6 +44,7 @@ def install(templates: Jinja2Templates) -> None:
     env.filters["translate"] = gettext
     env.filters["term"] = term_of
     env.filters["join_channel"] = join_channel_of
+    env.filters["platform"] = platform_of
     env.filters["hours"] = format_hours
     env.filters["local"] = format_local
     env.filters["us_local"] = format_us_local
