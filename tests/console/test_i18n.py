@@ -32,7 +32,7 @@ from qunops.core.events import JoinChannel
 from qunops.core.lifecycle import Stage
 from qunops.core.registry import DurationKind, EntryThreshold, GroupType
 from qunops.core.roles import Role
-from qunops.core.texts import Text
+from qunops.core.texts import Text, listing
 from qunops.demo import DEMO_PASSWORD, DEMO_USER, DEMO_VIEWER, build_demo
 from qunops.settings import Settings
 from qunops.simulate import SimulationConfig
@@ -94,6 +94,16 @@ def test_translate_uses_the_chinese_template_and_translates_the_values() -> None
         "{leaves} members left within 24 hours ({share:.0%} of {members})", leaves=6, share=0.06, members=100
     )
     assert translate("zh", share) == "24 小时内 6 人退群（占 100 人的 6%）"
+
+
+def test_what_a_newcomer_posted_reads_without_a_space_in_chinese() -> None:
+    who = Text("joined {hours:.1f} hours ago", hours=0.1)
+    for what, chinese in (
+        (Text("contact"), "联系方式"),
+        (listing([Text("contact"), Text("link")]), "联系方式、链接"),
+    ):
+        finding = Text("a newcomer ({who}) posts {what} in their first messages", who=who, what=what)
+        assert translate("zh", finding) == f"新人（0.1 小时前入群）在最初几条消息里发了{chinese}"
 
 
 def test_a_stored_text_reads_back_with_its_labels_still_translated() -> None:

@@ -1022,7 +1022,7 @@ i18n.ZH.update(
         "link": "链接",  # the rule families a newcomer's first messages carried
         "contact": "联系方式",
         "bait": "诱导内容",
-        "a newcomer ({who}) posts {what} in their first messages": "新人（{who}）在最初几条消息里发了 {what}",
+        "a newcomer ({who}) posts {what} in their first messages": "新人（{who}）在最初几条消息里发了{what}",
         "mentions {count} members at once (limit {limit})": "一次 @ 了 {count} 人（上限 {limit}）",
         "mentions everyone without being an admin": "不是管理员却 @ 了所有人",
         "with a link or contact": "且带链接或联系方式",
