@@ -106,3 +106,31 @@ def telegram_json(path: Path, messages: int, seed: int = 2) -> Path:
             out.write(b",\n" if n + 1 < messages else b"\n")
         out.write(b" ]\n}\n")
     return path
+
+
+QQ_TITLE = "消息记录（此消息记录为文本格式，不支持重新导入）"
+
+
+def qq_txt_with_joins(path: Path, messages: int, join_every: int = 150, seed: int = 3) -> Path:
+    """A QQ message-manager export of one group: one header per message `(QQ number)`, and every
+    `join_every`th record a system line announcing a newcomer by card only (`新人00001加入本群`), who then
+    speaks among the 50 newest joiners and the 300 regulars, with their QQ number."""
+    rng = random.Random(seed)
+    rule = "=" * 64
+    at = datetime(2023, 1, 1, 8, 0)
+    regulars = [(f"老成员{n:04d}", 10_000_000 + n) for n in range(300)]
+    newcomers: list[tuple[str, int]] = []
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f"{QQ_TITLE}\n\n{rule}\n消息分组:我的QQ群\n{rule}\n消息对象:大群\n{rule}\n\n")
+        for n in range(messages):
+            at += timedelta(seconds=30)
+            stamp = f"{at:%Y-%m-%d} {at.hour}:{at:%M:%S}"
+            if n % join_every == 0:
+                newcomer = (f"新人{len(newcomers):05d}", 20_000_000 + len(newcomers))
+                newcomers.append(newcomer)
+                out.write(f"{stamp} 系统消息(10000)\n{newcomer[0]}加入本群\n\n")
+                continue
+            pool = regulars + newcomers[-50:]
+            name, number = pool[rng.randrange(len(pool))]
+            out.write(f"{stamp} {name}({number})\n{_text(rng)}\n\n")
+    return path
