@@ -636,3 +636,18 @@ def test_platforms_show_by_their_names_in_each_language(console: Console, client
     client.get("/language?set=zh&next=/")
     assert badges(client.get("/").text) == {"微信", "QQ"}
     assert re.search(r'<option value="wechat"\s*>微信</option>', client.get("/").text)
+
+
+def test_the_role_counts_stand_under_the_pyramid_and_say_a_member_can_hold_several(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    page = client.get(f"/groups/{console.group_id}?as_of={console.as_of}").text
+    figures = {
+        re.sub(r"<[^>]+>", "", figure.split("</figcaption>", 1)[0]): figure
+        for figure in re.findall(r"<figcaption>.*?</figure>", page, re.S)
+    }
+    pyramid, newcomers = figures["Role pyramid"], figures["Newcomer activation"]
+    assert "Members holding each role (a member can hold several):" in pyramid
+    assert re.search(r'<span class="role regular">regular \d+</span>', pyramid)
+    assert 'class="role ' not in newcomers  # they had stood there, unlabelled, beside the newcomers

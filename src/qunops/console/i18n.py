@@ -259,6 +259,7 @@ ZH: dict[str, str] = {
     "Spoke within a week": "一周内发言",
     "Activation": "激活率",
     "Active days (30 d)": "活跃天数（30 天）",
+    "Members holding each role (a member can hold several):": "各角色的人数（一人可有多个角色）：",
     # Group types (also values of analytics texts: "a {group_type} group" reads "兴趣群").
     "interest": "兴趣",
     "resource": "资源",
