@@ -259,3 +259,20 @@ def test_a_member_as_of_a_date_has_the_messages_and_last_message_of_that_date(
 
 def datetime_iso(us: int) -> str:
     return from_us(us).isoformat().replace("+00:00", "Z")
+
+
+def test_a_member_without_messages_in_the_chart_days_is_told_so_instead_of_empty_axes(
+    console: Console, client_as: Client
+) -> None:
+    client, _ = client_as("viewer")
+    active = client.get(f"/members/{console.member_id}?as_of={LAST_DAY}").text
+    assert 'id="chart-member"' in active and 'id="member-no-activity"' not in active
+    later = client.get(f"/members/{console.member_id}?as_of={LAST_DAY + timedelta(days=120)}").text
+    assert 'id="chart-member"' not in later
+    assert '<p class="empty" id="member-no-activity">No messages in these 60 days.</p>' in later
+    assert (
+        LAST_DAY.isoformat() in later.split('id="member-groups"', 1)[1]
+    )  # the table says when they last spoke
+    client.get("/language?set=zh&next=/")
+    chinese = client.get(f"/members/{console.member_id}?as_of={LAST_DAY + timedelta(days=120)}").text
+    assert "这 60 天内没有消息。" in chinese

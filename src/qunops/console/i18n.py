@@ -629,6 +629,7 @@ ZH: dict[str, str] = {
     "members": "名成员",
     "No members match.": "没有匹配的成员。",
     "No members as of this date.": "这一天没有成员。",
+    "No messages in these 60 days.": "这 60 天内没有消息。",
     # Platforms, as `PLATFORMS` names them (the others keep their own names in Chinese).
     "WeChat": "微信",
     "WeCom": "企业微信",
