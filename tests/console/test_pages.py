@@ -653,3 +653,15 @@ def test_the_role_counts_stand_under_the_pyramid_and_say_a_member_can_hold_sever
     assert "Members holding each role (a member can hold several):" in pyramid
     assert re.search(r'<span class="role regular">regular \d+</span>', pyramid)
     assert 'class="role ' not in newcomers  # they had stood there, unlabelled, beside the newcomers
+
+
+def test_the_import_page_says_its_list_holds_uploads_and_where_command_line_imports_are(
+    client_as: Client,
+) -> None:
+    client, _ = client_as("outsider")  # their workspace's history came in without the console
+    page = client.get("/import").text
+    assert "Recent uploads" in page and '<p class="empty" id="no-uploads">Nothing uploaded yet.</p>' in page
+    assert "Imports run with the qunops import command are not listed here" in page
+    client.get("/language?set=zh&next=/")
+    chinese = client.get("/import").text
+    assert "还没有上传过文件。" in chinese and "用 qunops import 命令做的导入不在这里列出" in chinese

@@ -187,7 +187,11 @@ ZH: dict[str, str] = {
     "Uploads are limited to {limit} MB in all; files are deleted after the import.": (
         "上传总大小上限 {limit} MB；导入后文件即被删除。"
     ),
-    "Recent imports": "最近的导入",
+    "Recent uploads": "最近的上传",
+    "Imports run with the qunops import command are not listed here; their groups are on the overview.": (
+        "用 qunops import 命令做的导入不在这里列出，导入的群在总览里。"
+    ),
+    "Nothing uploaded yet.": "还没有上传过文件。",
     "Importing…": "正在导入…",
     "Waiting…": "等待中…",
     "Done": "完成",
