@@ -665,3 +665,20 @@ def test_the_import_page_says_its_list_holds_uploads_and_where_command_line_impo
     client.get("/language?set=zh&next=/")
     chinese = client.get("/import").text
     assert "还没有上传过文件。" in chinese and "用 qunops import 命令做的导入不在这里列出" in chinese
+
+
+def test_a_viewers_settings_say_what_they_cannot_change_and_that_their_password_they_can(
+    client_as: Client,
+) -> None:
+    viewer, _ = client_as("viewer")
+    page = viewer.get("/settings").text
+    note = page.split('id="admins-only">', 1)[1].split("</p>", 1)[0]
+    assert (
+        note
+        == "Only admins can change the users and the workspace settings; your own password you change below."
+    )
+    assert 'id="change-password"' in page.split('id="admins-only"', 1)[1]  # below it, as it says
+    viewer.get("/language?set=zh&next=/")
+    assert "你自己的密码可以在下面修改" in viewer.get("/settings").text
+    admin, _ = client_as("admin")
+    assert 'id="admins-only"' not in admin.get("/settings").text

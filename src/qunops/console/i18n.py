@@ -219,7 +219,9 @@ ZH: dict[str, str] = {
     "Thresholds": "阈值",
     "Default": "默认",
     "Password (new users only)": "密码（仅新用户）",
-    "Only admins can change these settings.": "只有管理员可以修改这些设置。",
+    "Only admins can change the users and the workspace settings; your own password you change below.": (
+        "只有管理员可以修改用户和工作区设置；你自己的密码可以在下面修改。"
+    ),
     "you": "你",
     "Your password": "你的密码",
     "Current password": "当前密码",
