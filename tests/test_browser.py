@@ -388,3 +388,20 @@ def test_an_editors_pages_fit_a_phones_width(base: str, browser: Any, path: str)
         assert width[0] <= width[1], (path, width)
     finally:
         context.close()
+
+
+def test_a_refused_snooze_says_why_beside_its_form(base: str, page: Any) -> None:
+    # The inbox's forms are sent by HTMX, which swaps nothing in when the server refuses: the operator
+    # clicked and saw nothing happen. The refusal now stands beside the form, until the next try.
+    log_in(page, base, DEMO_USER)
+    for language, said in (("en", "Snooze until a moment in the future."), ("zh", "暂缓时间要晚于现在。")):
+        page.goto(f"{base}/language?set={language}&next=/alerts")
+        row = page.locator("table#alerts tbody tr").first
+        row.locator("input[type=datetime-local]").fill("2020-01-01T09:00")
+        row.locator("form[action='/alerts/snooze'] button").click()
+        refused = row.locator("form[action='/alerts/snooze'] [role=alert]")
+        refused.wait_for()
+        assert refused.inner_text() == said
+        row.locator("form[action='/alerts/snooze'] button").click()  # a new try clears it, then says it again
+        refused.wait_for()
+        assert row.locator("form[action='/alerts/snooze'] [role=alert]").count() == 1

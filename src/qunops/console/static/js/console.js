@@ -1,5 +1,5 @@
 // Draws the console's charts once the vendored ECharts has loaded (scripts load with defer), and again
-// after HTMX swaps in new content. Data come from JSON the server embeds: sparklines carry theirs in
+// after HTMX swaps in new content; says why when the server refuses an HTMX request. Data come from JSON the server embeds: sparklines carry theirs in
 // data-series; a page's larger charts read <script type="application/json" id="group-data|member-data">.
 "use strict";
 (function () {
@@ -122,6 +122,28 @@
     drawCharts(root);
   }
 
+  // HTMX swaps nothing in when the server refuses a request (a snooze in the past, an upload too large, an
+  // expired form): say why beside the form that sent it, in the words of the error page the server sent.
+  function refusal(e) {
+    var source = e.detail.elt, form = (source.closest && source.closest("form")) || source;
+    var answer = new DOMParser().parseFromString(e.detail.xhr.responseText || "", "text/html");
+    var said = answer.querySelector("[role=alert]");
+    var note = form.querySelector(".refused");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "field-error refused";
+      note.setAttribute("role", "alert");
+      form.appendChild(note);
+    }
+    note.textContent = said ? said.textContent.trim() : e.detail.xhr.status + " " + e.detail.xhr.statusText;
+  }
+
+  document.addEventListener("htmx:responseError", refusal);
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = (e.detail.elt.closest && e.detail.elt.closest("form")) || e.detail.elt;
+    var note = form.querySelector && form.querySelector(".refused");
+    if (note) note.remove();
+  });
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
   window.addEventListener("resize", function () {
