@@ -135,7 +135,8 @@ def test_sorting_and_filtering_swap_the_table_in_place(base: str, page: Any) -> 
     page.select_option("select[name=platform]", "qq")
     page.wait_for_url("**platform=qq**")
     page.wait_for_function(
-        "[...document.querySelectorAll('table#groups td .platform')].every(e => e.textContent === 'qq')"
+        "[...document.querySelectorAll('table#groups td .platform')]"
+        ".every(e => e.classList.contains('qq') && e.textContent === 'QQ')"
     )
     assert page.locator("table#groups tbody tr").count() > 0
     first = table_names(page)[0]
