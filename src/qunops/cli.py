@@ -24,6 +24,7 @@ from qunops.cli_support import (
     workspace_of,
 )
 from qunops.core.registry import WorkspaceRole
+from qunops.member_commands import members_app
 from qunops.moderation.cli import spam_app
 from qunops.settings import Settings, SettingsError, load_settings
 from qunops.store import accounts
@@ -34,6 +35,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="qunops: oper
 db_app = typer.Typer(no_args_is_help=True, help="The database: migrations.")
 app.add_typer(db_app, name="db")
 app.add_typer(spam_app, name="spam", help="The spam classifier: train and evaluate on labelled files.")
+app.add_typer(members_app, name="members", help="Members: look one up, merge two who are the same person.")
 
 
 def main() -> None:

@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from qunops.store.db import chunked, driver_rows, placeholders
 from qunops.store.rollups import recompute_events, rolled_up_through
-from qunops.store.schema import LIFECYCLE_WHERE, member_days, memberships
+from qunops.store.schema import LIFECYCLE_WHERE, member_days, member_names, memberships
 
 _MOVE_CHUNK = 5000  # name-only members moved per statement
 _NAME_ONLY = "name:%"  # identity keys of members known by a display name only (`MemberRef.identity_key`)
@@ -58,6 +58,7 @@ def link_name_only_members(
     present: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups they appear in
     linked: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups where they were linked
     targets: set[int] = set()
+    named = _still_name_only(connection, named)
     for group_id in sorted(set(group_ids)):
         platform = _platform(connection, group_id)
         in_system_events = _name_only_in_system_events(connection, group_id)
@@ -109,6 +110,21 @@ def _platform(connection: Connection, group_id: int) -> str:
     return str(row[0])
 
 
+def _still_name_only(connection: Connection, member_ids: set[int]) -> set[int]:
+    """Those of the members that are name-only and not merged into another (the writer gives a merged
+    member's identity the id of the member it was merged into)."""
+    found: set[int] = set()
+    for chunk in chunked(sorted(member_ids)):
+        rows = driver_rows(
+            connection,
+            f"SELECT id FROM members WHERE id IN ({placeholders(len(chunk))}) "
+            "AND external_id LIKE ? AND merged_into IS NULL",
+            [*chunk, _NAME_ONLY],
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
 def _name_only_in_system_events(connection: Connection, group_id: int) -> set[int]:
     """Name-only members the group's joins, leaves and other system events name, as subject or actor
     (read through the partial index of events that are not messages)."""
@@ -151,6 +167,7 @@ def _members_with_names(
             # `|| ''`: each member's names are looked up and compared, rather than every member and
             # name of the list looked up together (SQLite would take the product of the two).
             "WHERE m.workspace_id = ? AND m.platform = ? AND m.external_id NOT LIKE ? "
+            "AND m.merged_into IS NULL "
             f"AND n.name || '' IN ({placeholders(len(chunk))})",
             [workspace_id, platform, _NAME_ONLY, *chunk],
         )
@@ -183,10 +200,23 @@ def _members_in_group(connection: Connection, group_id: int, member_ids: list[in
 def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
     """The group's events of each name-only member moved to the member it is, in place; what they had
     rolled up recomputed; the name-only members' memberships of the group removed."""
+    _repoint(connection, links, group_id)
+    for chunk in chunked(sorted(links)):
+        for table in (memberships, member_days):
+            connection.execute(
+                delete(table).where(table.c.group_id == group_id, table.c.member_id.in_(chunk))
+            )
+
+
+def _repoint(connection: Connection, links: dict[int, int], group_id: int | None) -> None:
+    """Events of the members `links` maps (as subject or sender, and as actor) made the events of the
+    members they map to, in one group or (None) in all, in place (ids and keys kept); the rollups those
+    events had reached are recomputed."""
     moved: list[int] = []
     aliases = sorted(links)
-    # One pass over the group's events per chunk (a chunk is six parameters an alias: within SQLite's
-    # limit of 32,766), both columns at once.
+    where_group = "group_id = ? AND " if group_id is not None else ""
+    # One pass over the events per chunk (a chunk is six parameters a member: within SQLite's limit of
+    # 32,766), both columns at once.
     for chunk in chunked(aliases, _MOVE_CHUNK):
         cases = " ".join("WHEN ? THEN ?" for _ in chunk)
         mapping: list[Any] = [value for alias in chunk for value in (alias, links[alias])]
@@ -195,13 +225,142 @@ def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
             connection,
             f"UPDATE events SET member_id = COALESCE(CASE member_id {cases} END, member_id), "
             f"actor_id = COALESCE(CASE actor_id {cases} END, actor_id) "
-            f"WHERE group_id = ? AND (member_id IN ({marks}) OR actor_id IN ({marks})) RETURNING id",
-            [*mapping, *mapping, group_id, *chunk, *chunk],
+            f"WHERE {where_group}(member_id IN ({marks}) OR actor_id IN ({marks})) RETURNING id",
+            [*mapping, *mapping, *([group_id] if group_id is not None else []), *chunk, *chunk],
         )
         moved.extend(row[0] for row in rows)
     recompute_events(connection, moved)
-    for chunk in chunked(aliases):
-        for table in (memberships, member_days):
+
+
+class MergeError(Exception):
+    """Two members cannot be merged; the message says why."""
+
+
+@dataclass(slots=True)
+class Merged:
+    events: int  # events re-pointed
+    groups: list[int]  # groups the merged-away member was in
+
+
+def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_id: int) -> Merged:
+    """An operator's merge: member `gone_id` is the same person as `kept_id` (of the same platform), for
+    what no export can tell (WhatsApp's "You" and the exporter's own name; a card two members used).
+
+    Every event of `gone_id` becomes `kept_id`'s (ids and keys kept, so a re-import still finds them
+    stored) and the rollups are recomputed; their display names, designated roles, moderation history
+    (cases, flags, penalties, actions) and the workspace-account mark go over; `gone_id` stays as a row
+    that points to `kept_id` (`members.merged_into`), so that later imports give its identity's events to
+    `kept_id` directly. Runs in the caller's transaction."""
+    if gone_id == kept_id:
+        raise MergeError(f"member {gone_id} cannot be merged into itself")
+    found = {
+        row[0]: row[1:]
+        for row in driver_rows(
+            connection,
+            "SELECT id, platform, display_name, merged_into, is_operator FROM members "
+            "WHERE workspace_id = ? AND id IN (?, ?)",
+            [workspace_id, gone_id, kept_id],
+        )
+    }
+    for member_id in (gone_id, kept_id):
+        if member_id not in found:
+            raise MergeError(f"no member {member_id} in this workspace")
+        if found[member_id][2] is not None:
+            raise MergeError(f"member {member_id} was merged into member {found[member_id][2]} already")
+    if found[gone_id][0] != found[kept_id][0]:
+        raise MergeError(
+            f"member {gone_id} is of {found[gone_id][0]} and member {kept_id} of {found[kept_id][0]}: "
+            "only members of the same platform can be merged"
+        )
+    in_groups = sorted(
+        row[0]
+        for row in driver_rows(connection, "SELECT group_id FROM memberships WHERE member_id = ?", [gone_id])
+    )
+    before = _count_events(connection, gone_id)
+    _repoint(connection, {gone_id: kept_id}, None)
+    _carry_roles(connection, gone_id, kept_id)
+    for table in (memberships, member_days):
+        connection.execute(delete(table).where(table.c.member_id == gone_id))
+    _carry_names(connection, gone_id, kept_id)
+    for history in ("moderation_cases", "moderation_flags", "penalties", "actions"):
+        connection.execute(
+            text(f"UPDATE {history} SET member_id = :kept WHERE member_id = :gone"),
+            {"kept": kept_id, "gone": gone_id},
+        )
+    connection.execute(
+        text("UPDATE memberships SET inviter_id = :kept WHERE inviter_id = :gone"),
+        {"kept": kept_id, "gone": gone_id},
+    )
+    connection.execute(
+        text("UPDATE groups SET owner_member_id = :kept WHERE owner_member_id = :gone"),
+        {"kept": kept_id, "gone": gone_id},
+    )
+    connection.execute(
+        text("UPDATE members SET merged_into = :kept WHERE id = :gone OR merged_into = :gone"),
+        {"kept": kept_id, "gone": gone_id},
+    )
+    if found[gone_id][3]:
+        connection.execute(
+            text("UPDATE members SET is_operator = :yes WHERE id = :kept"), {"yes": True, "kept": kept_id}
+        )
+    return Merged(before, in_groups)
+
+
+def _count_events(connection: Connection, member_id: int) -> int:
+    (row,) = driver_rows(
+        connection, "SELECT count(*) FROM events WHERE member_id = ? OR actor_id = ?", [member_id, member_id]
+    )
+    return int(row[0])
+
+
+def _carry_roles(connection: Connection, gone_id: int, kept_id: int) -> None:
+    """The roles an operator designated for `gone_id` in each group, added to `kept_id`'s there."""
+    rows = connection.execute(
+        select(memberships.c.group_id, memberships.c.roles).where(memberships.c.member_id == gone_id)
+    ).all()
+    for group_id, roles in rows:
+        if not roles:
+            continue
+        kept = connection.execute(
+            select(memberships.c.roles).where(
+                memberships.c.group_id == group_id, memberships.c.member_id == kept_id
+            )
+        ).first()
+        if kept is None:
+            # The fill fills in the rest of the row from the events when it reaches them.
             connection.execute(
-                delete(table).where(table.c.group_id == group_id, table.c.member_id.in_(chunk))
+                insert(memberships).values(
+                    group_id=group_id, member_id=kept_id, messages=0, roles=list(roles)
+                )
+            )
+        else:
+            union = sorted(set(kept[0] or []) | set(roles))
+            connection.execute(
+                update(memberships)
+                .where(memberships.c.group_id == group_id, memberships.c.member_id == kept_id)
+                .values(roles=union)
+            )
+
+
+def _carry_names(connection: Connection, gone_id: int, kept_id: int) -> None:
+    """`gone_id`'s display names become `kept_id`'s too, each with the earliest time either was seen."""
+    kept = dict(
+        connection.execute(
+            select(member_names.c.name, member_names.c.first_seen_us).where(
+                member_names.c.member_id == kept_id
+            )
+        ).all()
+    )
+    for name, first_seen in connection.execute(
+        select(member_names.c.name, member_names.c.first_seen_us).where(member_names.c.member_id == gone_id)
+    ).all():
+        if name not in kept:
+            connection.execute(
+                insert(member_names).values(member_id=kept_id, name=name, first_seen_us=first_seen)
+            )
+        elif first_seen < kept[name]:
+            connection.execute(
+                update(member_names)
+                .where(member_names.c.member_id == kept_id, member_names.c.name == name)
+                .values(first_seen_us=first_seen)
             )

@@ -472,6 +472,7 @@ class EventWriter:
         return set(self._name_only)
 
     def _load_member_ids(self, idents: list[tuple[str, str]]) -> None:
+        # A member an operator merged into another stands for that one (`store/aliases.py`).
         by_platform: dict[str, list[str]] = {}
         for platform, external in idents:
             by_platform.setdefault(platform, []).append(external[:200])
@@ -482,13 +483,15 @@ class EventWriter:
                     chunk = externals[start : start + _LOOKUP_CHUNK]
                     if self._dialect == "sqlite":
                         cursor.execute(
-                            "SELECT external_id, id FROM members WHERE workspace_id = ? AND platform = ? "
+                            "SELECT external_id, COALESCE(merged_into, id) FROM members "
+                            "WHERE workspace_id = ? AND platform = ? "
                             f"AND external_id IN ({','.join('?' * len(chunk))})",
                             [self._workspace_id, platform, *chunk],
                         )
                     else:
                         cursor.execute(
-                            "SELECT external_id, id FROM members WHERE workspace_id = %s AND platform = %s "
+                            "SELECT external_id, COALESCE(merged_into, id) FROM members "
+                            "WHERE workspace_id = %s AND platform = %s "
                             "AND external_id = ANY(%s::varchar[])",
                             (self._workspace_id, platform, chunk),
                         )

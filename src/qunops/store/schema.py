@@ -117,6 +117,9 @@ members = Table(
     Column("display_name", String(300), nullable=False),
     Column("is_bot", Boolean, nullable=False, default=False),
     Column("is_operator", Boolean, nullable=False, default=False),  # the workspace's own accounts
+    # Set when an operator merged this member into another (`store/aliases.py: merge_members`): its
+    # identity's events are that member's from then on.
+    Column("merged_into", Integer, nullable=True),
     UniqueConstraint("workspace_id", "platform", "external_id", name="uq_members_identity"),
 )
 

@@ -1,0 +1,183 @@
+"""An operator merges two members who are the same person (`qunops members merge`,
+`store.aliases.merge_members`), on SQLite and PostgreSQL: events, rollups, names and moderation history go
+over, re-imports stay on the member kept, and what cannot be merged says why."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from qunops.ingestion import import_paths
+from qunops.store.aliases import MergeError, merge_members
+from qunops.store.db import bulk_writing
+from qunops.store.rollups import fill_rollups, refill_everything
+from qunops.store.schema import events, member_names, members, memberships, moderation_cases, penalties
+from tests.moderation.test_service import member_id, offend
+from tests.store_helpers import table_states
+
+# WhatsApp writes the exporting phone's own lines as "You" and its messages under the exporter's name.
+CHAT = (
+    '1/29/18, 12:24 - You created group "Runners"\n'
+    "1/29/18, 12:24 - You added Alice\n"
+    "1/29/18, 12:25 - Dave: Welcome Alice\n"
+    "1/29/18, 12:26 - Alice: Thanks Dave!\n"
+    "1/30/18, 09:00 - Dave: Run at 7?\n"
+    "1/30/18, 09:05 - Alice: Yes\n"
+)
+LATER = CHAT + "1/31/18, 10:00 - You added Bob\n1/31/18, 10:01 - Bob: Hi all\n1/31/18, 10:02 - Dave: Hi Bob\n"
+
+
+def identity(engine: Engine, external_id: str) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(select(members.c.id).where(members.c.external_id == external_id)).scalar_one()
+        )
+
+
+def imported(engine: Engine, workspace: int, path: Path) -> dict[str, object]:
+    report = import_paths(engine, workspace, [path], "UTC")
+    assert report.ok, [f.error for f in report.files]
+    return report.as_json()
+
+
+def merge(engine: Engine, workspace: int, gone: int, kept: int) -> None:
+    with bulk_writing(engine, "test") as connection:
+        merge_members(connection, workspace, gone, kept)
+    fill_rollups(engine)
+
+
+def test_you_merged_into_the_exporter(engine: Engine, workspace: int, tmp_path: Path) -> None:
+    chat = tmp_path / "WhatsApp Chat with Runners.txt"
+    chat.write_text(CHAT, encoding="utf-8")
+    imported(engine, workspace, chat)
+    you, dave = identity(engine, "name:You"), identity(engine, "name:Dave")
+    merge(engine, workspace, you, dave)
+    with engine.connect() as connection:
+        joins = connection.execute(
+            select(events.c.member_id, events.c.actor_id).where(events.c.kind == "join").order_by(events.c.id)
+        ).all()
+        alice = identity(engine, "name:Alice")
+        assert [tuple(j) for j in joins] == [
+            (dave, None),
+            (alice, dave),
+        ]  # Dave created the group, added Alice
+        in_group = connection.execute(select(memberships.c.member_id)).scalars().all()
+        assert you not in in_group and dave in in_group
+        names = (
+            connection.execute(select(member_names.c.name).where(member_names.c.member_id == dave))
+            .scalars()
+            .all()
+        )
+        assert sorted(names) == ["Dave", "You"]
+        inviter = connection.execute(
+            select(memberships.c.inviter_id).where(memberships.c.member_id == identity(engine, "name:Alice"))
+        ).scalar_one()
+        assert inviter == dave
+    # The rollups are what a fill of the whole log gives.
+    merged = table_states(engine)
+    with engine.begin() as connection:
+        refill_everything(connection)
+    fill_rollups(engine)
+    assert table_states(engine) == merged
+    # The same export again adds nothing; a later one gives "You"'s new lines to Dave.
+    assert imported(engine, workspace, chat)["events_new"] == 0
+    chat.write_text(LATER, encoding="utf-8")
+    assert imported(engine, workspace, chat)["events_new"] == 3
+    with engine.connect() as connection:
+        actors = (
+            connection.execute(select(events.c.actor_id).where(events.c.kind == "join").order_by(events.c.id))
+            .scalars()
+            .all()
+        )
+        assert actors == [None, dave, dave]
+        assert (
+            connection.execute(
+                select(func.count()).select_from(events).where(events.c.member_id == you)
+            ).scalar_one()
+            == 0
+        )
+
+
+def test_moderation_history_goes_over(engine: Engine, workspace: int) -> None:
+    offend(engine, workspace, 7, timedelta(hours=1))
+    offend(engine, workspace, 8, timedelta(hours=2))
+    gone, kept = member_id(engine, 7), member_id(engine, 8)
+    merge(engine, workspace, gone, kept)
+    with engine.connect() as connection:
+        for table in (moderation_cases, penalties):
+            owners = connection.execute(select(table.c.member_id).distinct()).scalars().all()
+            assert owners == [kept]
+    with engine.connect() as connection:
+        assert (
+            connection.execute(
+                select(func.count()).select_from(penalties).where(penalties.c.member_id == kept)
+            ).scalar_one()
+            == 2
+        )
+
+
+def test_what_cannot_be_merged_says_why(engine: Engine, workspace: int, tmp_path: Path) -> None:
+    chat = tmp_path / "WhatsApp Chat with Runners.txt"
+    chat.write_text(CHAT, encoding="utf-8")
+    imported(engine, workspace, chat)
+    you, dave, alice = (identity(engine, f"name:{n}") for n in ("You", "Dave", "Alice"))
+    cases = [
+        (you, you, f"member {you} cannot be merged into itself"),
+        (you, 10**9, f"no member {10**9} in this workspace"),
+    ]
+    for gone, kept, message in cases:
+        with pytest.raises(MergeError, match=message), bulk_writing(engine, "test") as connection:
+            merge_members(connection, workspace, gone, kept)
+    merge(engine, workspace, you, dave)
+    merged_already = f"member {you} was merged into member {dave} already"
+    with pytest.raises(MergeError, match=merged_already), bulk_writing(engine, "test") as connection:
+        merge_members(connection, workspace, you, alice)
+    with engine.begin() as connection:
+        qq = connection.execute(
+            members.insert()
+            .values(workspace_id=workspace, platform="qq", external_id="123", display_name="Q")
+            .returning(members.c.id)
+        ).scalar_one()
+    other_platform = "only members of the same platform"
+    with pytest.raises(MergeError, match=other_platform), bulk_writing(engine, "test") as connection:
+        merge_members(connection, workspace, qq, alice)
+
+
+def test_the_command_asks_shows_and_merges(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "QUNOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}",
+        "QUNOPS_ADMIN_PASSWORD": "correct horse",
+    }
+    qunops = [sys.executable, "-m", "qunops.cli"]
+    chat = tmp_path / "WhatsApp Chat with Runners.txt"
+    chat.write_text(CHAT, encoding="utf-8")
+    for args in (["init"], ["import", str(chat), "--tz", "UTC"]):
+        subprocess.run([*qunops, *args], env=env, check=True, capture_output=True)
+    shown = subprocess.run([*qunops, "members", "show", "1"], env=env, capture_output=True, text=True)
+    assert shown.returncode == 0 and "member 1: You (whatsapp name:You)" in shown.stdout
+    declined = subprocess.run(
+        [*qunops, "members", "merge", "1", "2"], env=env, input="n\n", capture_output=True, text=True
+    )
+    assert declined.returncode == 1 and "goes:" in declined.stdout and "stays:" in declined.stdout
+    done = subprocess.run(
+        [*qunops, "members", "merge", "1", "2", "--yes", "--reason", "my phone"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "member 1 merged into member 2" in done.stdout
+    again = subprocess.run(
+        [*qunops, "members", "merge", "1", "3", "--yes"], env=env, capture_output=True, text=True
+    )
+    assert again.returncode == 2 and "member 1 was merged into member 2 already" in again.stderr
+    assert "Traceback" not in again.stderr
+    shown = subprocess.run([*qunops, "members", "show", "1"], env=env, capture_output=True, text=True)
+    assert "merged into member 2" in shown.stdout
