@@ -5,21 +5,34 @@ over, re-imports stay on the member kept, and what cannot be merged says why."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from qunops.ingestion import import_paths
 from qunops.store.aliases import MergeError, merge_members
 from qunops.store.db import bulk_writing
 from qunops.store.rollups import fill_rollups, refill_everything
-from qunops.store.schema import events, member_names, members, memberships, moderation_cases, penalties
+from qunops.store.schema import (
+    audit_log,
+    events,
+    member_names,
+    members,
+    memberships,
+    moderation_cases,
+    penalties,
+)
 from tests.moderation.test_service import member_id, offend
 from tests.store_helpers import table_states
+from tests.test_console import cheap_password_hashes, client, log_in
+
+__all__ = ["cheap_password_hashes", "client"]  # fixtures these tests use
 
 # WhatsApp writes the exporting phone's own lines as "You" and its messages under the exporter's name.
 CHAT = (
@@ -33,11 +46,12 @@ CHAT = (
 LATER = CHAT + "1/31/18, 10:00 - You added Bob\n1/31/18, 10:01 - Bob: Hi all\n1/31/18, 10:02 - Dave: Hi Bob\n"
 
 
-def identity(engine: Engine, external_id: str) -> int:
+def identity(engine: Engine, external_id: str, workspace: int | None = None) -> int:
+    condition = members.c.external_id == external_id
+    if workspace is not None:
+        condition &= members.c.workspace_id == workspace
     with engine.connect() as connection:
-        return int(
-            connection.execute(select(members.c.id).where(members.c.external_id == external_id)).scalar_one()
-        )
+        return int(connection.execute(select(members.c.id).where(condition)).scalar_one())
 
 
 def imported(engine: Engine, workspace: int, path: Path) -> dict[str, object]:
@@ -181,3 +195,53 @@ def test_the_command_asks_shows_and_merges(tmp_path: Path) -> None:
     assert "Traceback" not in again.stderr
     shown = subprocess.run([*qunops, "members", "show", "1"], env=env, capture_output=True, text=True)
     assert "merged into member 2" in shown.stdout
+
+
+def test_the_member_page_merges_and_the_merged_member_leads_to_the_one_kept(
+    client: TestClient, engine: Engine, workspace: int
+) -> None:
+    # The console fixture's group has members 1001 and 1002 (ids as the store gives them).
+    gone, kept = identity(engine, "1001", workspace), identity(engine, "1002", workspace)
+    assert log_in(client, "admin", "correct horse") == 303
+    page = client.get(f"/members/{gone}")
+    assert "Same person as another member" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    refused = client.post(f"/members/{gone}/merge", data={"into": "abc", "csrf_token": token[1]})
+    assert refused.status_code == 400 and "the number in its page" in refused.text
+    itself = client.post(f"/members/{gone}/merge", data={"into": str(gone), "csrf_token": token[1]})
+    assert itself.status_code == 400 and f"member {gone} cannot be merged into itself" in itself.text
+    done = client.post(
+        f"/members/{gone}/merge",
+        data={"into": str(kept), "reason": "two phones", "csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/members/{kept}?merged={gone}"
+    shown = client.get(done.headers["location"])
+    assert f"Member {gone} was merged into this one." in shown.text
+    old = client.get(f"/members/{gone}", follow_redirects=False)
+    assert old.status_code == 303 and old.headers["location"].startswith(f"/members/{kept}?merged={gone}")
+    with engine.connect() as connection:
+        assert (
+            connection.execute(
+                select(func.count()).select_from(events).where(events.c.member_id == gone)
+            ).scalar_one()
+            == 0
+        )
+        entry = connection.execute(select(audit_log.c.action, audit_log.c.reason)).all()
+    assert [tuple(e) for e in entry if e[0] == "member.merge"] == [("member.merge", "two phones")]
+    found = client.get("/members", params={"q": "member"})
+    assert f'href="/members/{gone}"' not in found.text and f'href="/members/{kept}"' in found.text
+
+
+def test_a_viewer_sees_no_merge_form_and_cannot_merge(
+    client: TestClient, engine: Engine, workspace: int
+) -> None:
+    gone, kept = identity(engine, "1001", workspace), identity(engine, "1002", workspace)
+    assert log_in(client, "viewer", "viewer password") == 303
+    page = client.get(f"/members/{gone}")
+    assert page.status_code == 200 and "Same person as another member" not in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    refused = client.post(f"/members/{gone}/merge", data={"into": str(kept), "csrf_token": token[1]})
+    assert refused.status_code == 403

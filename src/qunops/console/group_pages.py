@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from qunops.actions import Actor
+from qunops.actions.audit import audit
 from qunops.analytics.detail import last_active_days
 from qunops.analytics.groups import group_summaries
 from qunops.console import queries
@@ -21,9 +23,12 @@ from qunops.console.state import workspace_thresholds
 from qunops.core.platforms import Platform
 from qunops.core.registry import DurationKind, EntryThreshold, ExtendedResource, GroupProfile, GroupType
 from qunops.core.texts import Text, listing
-from qunops.core.time import day_end_us
+from qunops.core.time import day_end_us, utcnow
 from qunops.moderation.store import penalty_history
+from qunops.store.aliases import MergeError, merge_members
+from qunops.store.db import bulk_writing
 from qunops.store.registry import save_profile
+from qunops.store.rollups import fill_rollups
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,17 +81,65 @@ async def edit_registry(request: Request, viewer: FormEditor, group_id: GroupId)
     return RedirectResponse(f"/groups/{group_id}?saved=1#registry", status_code=303)
 
 
-@router.get("/members/{member_id}", response_class=HTMLResponse)
-def member(request: Request, viewer: CurrentViewer, member_id: MemberId, as_of: AsOf) -> HTMLResponse:
+@router.get("/members/{member_id}", response_model=None)
+def member(request: Request, viewer: CurrentViewer, member_id: MemberId, as_of: AsOf) -> Response:
+    return _member_response(request, viewer, member_id, as_of)
+
+
+def _member_response(
+    request: Request,
+    viewer: Any,
+    member_id: int,
+    as_of: date | None,
+    merge_error: str | None = None,
+    status: int = 200,
+) -> Response:
     workspace_id = viewer.workspace.workspace_id
     with engine_of(request).connect() as connection:
         profile = queries.member_row(connection, workspace_id, member_id)
         if profile is None:
             raise HTTPException(404, Text("No such member in this workspace."))
+        if profile.merged_into is not None:
+            # Merged into another member: that member is who this one was.
+            query = f"?merged={member_id}" + (f"&as_of={as_of.isoformat()}" if as_of else "")
+            return RedirectResponse(f"/members/{profile.merged_into}{query}", status_code=303)
         day = as_of or local_today(connection, workspace_id)
         context = member_context(connection, workspace_id, profile, day)
         dates = dates_context(connection, workspace_id, as_of, day)
-    return page(request, "member.html", {"user": viewer, **context, **dates})
+    merged = request.query_params.get("merged", "")
+    extra = {"merge_error": merge_error, "merged": merged if merged.isdigit() else ""}
+    return page(request, "member.html", {"user": viewer, **context, **dates, **extra}, status=status)
+
+
+@router.post("/members/{member_id}/merge", response_model=None)
+async def merge_member(request: Request, viewer: FormEditor, member_id: MemberId) -> Response:
+    """Merge this member into the one the form names (the same person under another identity)."""
+    form = await request.form()
+    into, reason = str(form.get("into", "")).strip(), str(form.get("reason", "")).strip()
+    if not into.isdigit() or not 0 < int(into) < 2**63:
+        problem = Text("Give the id of the member this one is (the number in its page's address).")
+        return _member_response(request, viewer, member_id, None, problem, status=400)
+    workspace_id = viewer.workspace.workspace_id
+    engine = engine_of(request)
+    try:
+        with bulk_writing(engine, f"import:{workspace_id}") as connection:
+            merged = merge_members(connection, workspace_id, member_id, int(into))
+            audit(
+                connection,
+                workspace_id,
+                Actor.user(viewer.user_id, viewer.username),
+                "member.merge",
+                f"member:{into}",
+                reason,
+                utcnow(),
+                before={"member": member_id, "events": merged.events, "groups": merged.groups},
+                after={"member": int(into)},
+            )
+    except MergeError as exc:
+        return _member_response(request, viewer, member_id, None, exc.message, status=400)
+    fill_rollups(engine)  # what the merged member's events changed that no rollup had reached yet
+    forget_summaries()
+    return RedirectResponse(f"/members/{into}?merged={member_id}", status_code=303)
 
 
 @router.get("/groups/{group_id}/members", response_class=HTMLResponse)

@@ -234,6 +234,28 @@ ZH: dict[str, str] = {
     "Your password is changed; every other browser logged in as you is logged out.": (
         "密码已修改；以你的身份登录的其他浏览器都已退出。"
     ),
+    # Merging two members who are one person.
+    "Same person as another member": "与另一位成员是同一个人",
+    'When this member and another of the same platform are one person (WhatsApp\'s "You" and the '
+    "exporter's own name, say), merge this one into the other: its messages, names, roles and penalties "
+    "become the other's, and later imports give them to the other. It cannot be undone.": (
+        "此成员与同一平台的另一位成员是同一个人时（例如 WhatsApp 导出里的“You”与导出者自己的"
+        "名字），把此成员合并到另一位：其消息、名称、角色和处罚都归入另一位，之后的导入也记到另一位"
+        "名下。合并无法撤销。"
+    ),
+    "Member id": "成员编号",
+    "Merge into that member": "合并到该成员",
+    "Member {member} was merged into this one.": "成员 {member} 已合并到此成员。",
+    "Give the id of the member this one is (the number in its page's address).": (
+        "请填写此成员所对应成员的编号（即其页面地址中的数字）。"
+    ),
+    "member {member} cannot be merged into itself": "成员 {member} 不能合并到自身",
+    "no member {member} in this workspace": "此工作区没有成员 {member}",
+    "member {member} was merged into member {into} already": "成员 {member} 已合并到成员 {into}",
+    "member {member} is of {platform} and member {other} of {other_platform}: only members of the same "
+    "platform can be merged": (
+        "成员 {member} 属于{platform}，成员 {other} 属于{other_platform}：只能合并同一平台的成员"
+    ),
     # Stages and severities.
     "launching": "启动期",
     "thriving": "繁荣",

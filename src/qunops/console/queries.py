@@ -260,6 +260,7 @@ def search_members(
     matching = and_(
         members.c.workspace_id == workspace_id,
         members.c.is_bot.is_(False),
+        members.c.merged_into.is_(None),  # a merged member is the one it was merged into
         or_(func.lower(members.c.display_name).like(pattern, escape="\\"), members.c.id.in_(earlier_names)),
     )
     total = int(connection.execute(select(func.count()).select_from(members).where(matching)).scalar() or 0)

@@ -27,6 +27,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
 
+from qunops.core.platforms import Platform
+from qunops.core.texts import Text
 from qunops.store.db import chunked, driver_rows, placeholders
 from qunops.store.rollups import recompute_events, rolled_up_through
 from qunops.store.schema import LIFECYCLE_WHERE, member_days, member_names, memberships
@@ -233,7 +235,11 @@ def _repoint(connection: Connection, links: dict[int, int], group_id: int | None
 
 
 class MergeError(Exception):
-    """Two members cannot be merged; the message says why."""
+    """Two members cannot be merged; the message (a translatable text) says why."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(slots=True)
@@ -252,7 +258,7 @@ def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_
     that points to `kept_id` (`members.merged_into`), so that later imports give its identity's events to
     `kept_id` directly. Runs in the caller's transaction."""
     if gone_id == kept_id:
-        raise MergeError(f"member {gone_id} cannot be merged into itself")
+        raise MergeError(Text("member {member} cannot be merged into itself", member=gone_id))
     found = {
         row[0]: row[1:]
         for row in driver_rows(
@@ -264,13 +270,25 @@ def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_
     }
     for member_id in (gone_id, kept_id):
         if member_id not in found:
-            raise MergeError(f"no member {member_id} in this workspace")
+            raise MergeError(Text("no member {member} in this workspace", member=member_id))
         if found[member_id][2] is not None:
-            raise MergeError(f"member {member_id} was merged into member {found[member_id][2]} already")
+            raise MergeError(
+                Text(
+                    "member {member} was merged into member {into} already",
+                    member=member_id,
+                    into=found[member_id][2],
+                )
+            )
     if found[gone_id][0] != found[kept_id][0]:
         raise MergeError(
-            f"member {gone_id} is of {found[gone_id][0]} and member {kept_id} of {found[kept_id][0]}: "
-            "only members of the same platform can be merged"
+            Text(
+                "member {member} is of {platform} and member {other} of {other_platform}: only members of "
+                "the same platform can be merged",
+                member=gone_id,
+                platform=Platform(found[gone_id][0]),
+                other=kept_id,
+                other_platform=Platform(found[kept_id][0]),
+            )
         )
     in_groups = sorted(
         row[0]
