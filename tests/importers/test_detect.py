@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -193,3 +194,78 @@ def _tried() -> str:
     from qunops.importers.registry import IMPORTERS
 
     return ", ".join(i.name for i in IMPORTERS)
+
+
+def test_a_device_is_named_as_such_and_one_in_a_folder_is_skipped_unopened(tmp_path: Path) -> None:
+    """/dev/null is there but is no file: saying "no such file" sends the user looking for a typo. A pipe
+    in a folder is listed, not opened (reading one would wait for a writer forever)."""
+    (null,) = find_exports(Path("/dev/null")).failed
+    assert (
+        null.message
+        == "/dev/null: not a file or folder (a device, pipe or socket): name the export file itself"
+    )
+    (tmp_path / "chat.txt").write_text(WHATSAPP)
+    os.mkfifo(tmp_path / "pipe.txt")
+    found = find_exports(tmp_path)
+    assert [_short(s.name, tmp_path) for s in found.exports] == ["chat.txt"]
+    assert [(_short(name, tmp_path), reason[:22]) for name, reason in found.skipped] == [
+        ("pipe.txt", "not a file or folder (")
+    ]
+    assert found.failed == []
+
+
+def test_a_path_that_cannot_be_looked_at_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    (failed,) = find_exports(tmp_path / ("x" * 300)).failed  # longer than a file name may be
+    assert failed.message == f"{tmp_path / ('x' * 300)}: cannot be read (file name too long)"
+
+
+def test_a_link_loop_in_a_folder_is_named_and_the_folder_is_walked_once(tmp_path: Path) -> None:
+    (tmp_path / "chats").mkdir()
+    (tmp_path / "chats" / "chat.txt").write_text(WHATSAPP)
+    (tmp_path / "chats" / "up").symlink_to(tmp_path)  # a link back up the tree: walked once
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    found = find_exports(tmp_path)
+    assert [_short(s.name, tmp_path) for s in found.exports] == ["chats/chat.txt"]
+    assert [_short(exc.message, tmp_path) for exc in found.failed] == [
+        "loop.txt: cannot be read (too many levels of symbolic links)"
+    ]
+
+
+def test_a_zip_inside_a_zip_is_named_as_one(tmp_path: Path) -> None:
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("_chat.txt", WHATSAPP)
+    with zipfile.ZipFile(tmp_path / "outer.zip", "w") as zf:
+        zf.write(inner, "exports/inner.zip")
+        zf.writestr("exports/chat.txt", WHATSAPP)
+    found = find_exports(tmp_path / "outer.zip")
+    assert [_short(s.name, tmp_path) for s in found.exports] == ["outer.zip!exports/chat.txt"]
+    assert [(_short(name, tmp_path), reason) for name, reason in found.skipped] == [
+        (
+            "outer.zip!exports/inner.zip",
+            "a zip inside a zip is not read: unpack the outer zip and import what it holds",
+        )
+    ]
+
+
+def test_a_zip_member_that_expands_a_thousandfold_is_refused_unread(tmp_path: Path) -> None:
+    """A zip of 70 KB that would expand to 70 MB of one line: refused from its sizes, before reading."""
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("_chat.txt", WHATSAPP.encode() + b"a" * (70 << 20))
+    found = find_exports(tmp_path / "bomb.zip")
+    assert found.exports == []
+    (refused,) = found.failed
+    assert refused.source == f"{tmp_path / 'bomb.zip'}!_chat.txt"
+    assert refused.problem.startswith("expands ") and refused.problem.endswith(
+        "times over, to 70 MB: refused (no chat export compresses this much)"
+    )
+
+
+def test_utf16_without_a_byte_order_mark_says_so() -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        with pytest.raises(ImportFormatError) as wide:
+            detect(memory_source(WHATSAPP.encode(encoding) * 20, "chat.txt"))
+        assert wide.value.message == (
+            "chat.txt: not UTF-8 text (looks like UTF-16 without a byte order mark): "
+            "re-export or convert to UTF-8"
+        )

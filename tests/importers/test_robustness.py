@@ -14,6 +14,7 @@ from qunops.importers.base import Importer, ImportFormatError
 from qunops.importers.discord import DiscordCsv, DiscordJson
 from qunops.importers.onebot import OneBotEvents
 from qunops.importers.qq import QQChatExporterJson, QQText
+from qunops.importers.reading import LONGEST_LINE
 from qunops.importers.telegram import TelegramJson
 from qunops.importers.wechat import MemoTraceCsv, MemoTraceText, PyWxDumpCsv, WeFlowJson
 from qunops.importers.whatsapp import WhatsAppText
@@ -256,3 +257,27 @@ def test_a_json_export_with_a_broken_field_names_its_line() -> None:
         run(TelegramJson(), b"\n".join(lines), "result.json")
     assert raised.value.line == target + 1
     assert str(raised.value).startswith(f"result.json:{target + 1}: broken JSON")
+
+
+LONG = LONGEST_LINE + 10
+
+
+@pytest.mark.parametrize(
+    ("importer", "data", "line"),
+    [
+        (WhatsAppText(), b"1/29/18, 12:24 - Alice: hi\n" + b"a" * LONG + b"\n", 2),
+        (QQText(), "消息对象:群\n\n2016-07-19 8:27:15 甲(20007919)\n".encode() + b"a" * LONG, 4),
+        (OneBotEvents(), b'{"post_type": "meta_event"}\n' + b" " * LONG + b"\n", 2),
+    ],
+)
+def test_a_line_longer_than_any_chat_message_fails_where_it_starts(
+    importer: Importer, data: bytes, line: int
+) -> None:
+    """A line of megabytes is no chat export (or a zip bomb's payload): refused at its start, rather than
+    held whole in memory and stored as one message."""
+    with pytest.raises(ImportFormatError) as failed:
+        run(importer, data)
+    assert (failed.value.line, failed.value.problem) == (
+        line,
+        f"a line longer than {LONGEST_LINE:,} characters: not a chat export",
+    )

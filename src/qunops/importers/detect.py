@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,6 +30,16 @@ NO_EXPORT_IN_ZIP = Text("no chat export inside the zip")
 NO_EXPORT_IN_FOLDER = Text("no chat export in the folder")
 EMPTY_FOLDER = Text("the folder is empty")
 NO_SUCH_PATH = Text("no such file or folder")
+# Said in English only until the console's catalogue has them (a `Text` must have a Chinese entry).
+NOT_A_FILE = "not a file or folder (a device, pipe or socket): name the export file itself"
+ZIP_IN_ZIP = "a zip inside a zip is not read: unpack the outer zip and import what it holds"
+UTF16_NO_BOM = "not UTF-8 text (looks like UTF-16 without a byte order mark): re-export or convert to UTF-8"
+
+# A member of a zip that expands more than this many times over, to more than ZIP_BOMB_SIZE, is refused
+# unread: chat exports compress 5 to 20 times; a member this much bigger than its bytes in the zip is
+# almost certainly made to exhaust memory or disk (a "zip bomb").
+ZIP_BOMB_RATIO = 200
+ZIP_BOMB_SIZE = 64 << 20
 
 
 @dataclass(slots=True)
@@ -37,7 +49,7 @@ class Found:
     be looked at (errors: the run fails)."""
 
     exports: list[SourceFile] = field(default_factory=list)
-    skipped: list[tuple[str, Text]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why: a Text where it can be)
     media: int = 0
     failed: list[ImportFormatError] = field(default_factory=list)
 
@@ -53,22 +65,82 @@ def find_exports(path: Path) -> Found:
     file. A file that cannot be read at all is an error naming it.
     """
     found = Found()
-    if path.is_dir():
-        children = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        found.failed.append(ImportFormatError(str(path), None, NO_SUCH_PATH))
+        return found
+    except OSError as exc:  # a folder on the way that may not be entered, a name too long...
+        found.failed.append(ImportFormatError(str(path), None, unreadable(exc)))
+        return found
+    if stat.S_ISDIR(mode):
+        children = _walk(path, found)
         for child in children:
             _look_at(child, found)
         if not found.exports and not found.failed:
             found.failed.append(
                 ImportFormatError(str(path), None, NO_EXPORT_IN_FOLDER if children else EMPTY_FOLDER)
             )
-    elif path.is_file():
-        if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+    elif stat.S_ISREG(mode):
+        if path.suffix.lower() == ".zip" or _is_zip(path):
             _zip_members(path, found, required=True)
         else:
             found.exports.append(SourceFile.from_path(path))
     else:
-        found.failed.append(ImportFormatError(str(path), None, NO_SUCH_PATH))
+        found.failed.append(ImportFormatError(str(path), None, NOT_A_FILE))
     return found
+
+
+def _walk(folder: Path, found: Found) -> list[Path]:
+    """The regular files under `folder`, sorted, hidden ones left out. A folder inside that cannot be
+    listed is an error naming it (its exports would be missed without a word); devices, pipes and
+    sockets are skipped, never opened (reading one may never end)."""
+    files: list[Path] = []
+
+    def failed(exc: OSError) -> None:
+        name = exc.filename if exc.filename is not None else folder
+        found.failed.append(ImportFormatError(str(name), None, unreadable(exc)))
+
+    seen: set[tuple[int, int]] = set()  # folders walked: a link back up the tree is walked once
+
+    def new(path: Path) -> bool:
+        try:
+            info = path.stat()
+        except OSError:
+            return True  # listing it fails, and says so
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    new(folder)
+    for top, folders, names in os.walk(folder, onerror=failed, followlinks=True):
+        here = Path(top)
+        folders[:] = [f for f in folders if not _hidden(PurePosixPath(f)) and new(here / f)]
+        for name in names:
+            child = here / name
+            if _hidden(child.relative_to(folder)):
+                continue
+            try:
+                mode = child.stat().st_mode
+            except FileNotFoundError:
+                continue  # gone since the folder was listed (a broken link)
+            except OSError as exc:
+                failed(exc)
+                continue
+            if stat.S_ISREG(mode):
+                files.append(child)
+            elif not stat.S_ISDIR(mode):
+                found.skipped.append((str(child), NOT_A_FILE))
+    return sorted(files)
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False  # reading it fails again, and says why
 
 
 def expand_paths(paths: list[Path]) -> list[SourceFile]:
@@ -101,7 +173,7 @@ def detect(source: SourceFile, forced: str | None = None) -> Importer:
     raise ImportFormatError(source.name, None, _not_an_export(head))
 
 
-def _not_an_export(head: bytes) -> Text:
+def _not_an_export(head: bytes) -> str:
     """Why a file no sniffer accepts is not imported, from its first bytes."""
     if not head:
         return EMPTY_FILE
@@ -109,8 +181,26 @@ def _not_an_export(head: bytes) -> Text:
         # Only the text importers' encodings (UTF-8, GB18030) are read; UTF-16 exports are rare enough
         # that saying how to convert them beats a second decoding path in every text importer.
         return UTF16
+    if _looks_utf16(head):
+        return UTF16_NO_BOM
     tried = ", ".join(i.name for i in IMPORTERS)
     return Text("not a known export format (tried: {tried})", tried=tried)
+
+
+def _zip_bomb(member: zipfile.ZipInfo) -> str:
+    times = member.file_size // max(member.compress_size, 1)
+    size = member.file_size >> 20
+    return f"expands {times} times over, to {size} MB: refused (no chat export compresses this much)"
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte order mark: text of mostly ASCII characters has a zero byte in every other
+    place, at even places (big-endian) or odd ones (little-endian)."""
+    sample = head[:4096]
+    if len(sample) < 8:
+        return False
+    half = len(sample) // 2
+    return max(sample[0::2].count(0), sample[1::2].count(0)) > 0.7 * half
 
 
 def _head(source: SourceFile) -> bytes:
@@ -120,7 +210,7 @@ def _head(source: SourceFile) -> bytes:
         raise ImportFormatError(source.name, None, unreadable(exc)) from None
 
 
-def _why_not(source: SourceFile) -> Text | None:
+def _why_not(source: SourceFile) -> str | None:
     """None when `source` is an export; else why it is not. Raises ImportFormatError when it cannot be
     read."""
     head = _head(source)
@@ -142,7 +232,7 @@ def _look_at(child: Path, found: Found) -> None:
     if _media(child.name):
         found.media += 1
         return
-    if zipfile.is_zipfile(child):
+    if _is_zip(child):
         _zip_members(child, found, required=False)
         return
     try:
@@ -177,7 +267,13 @@ def _zip_members(archive: Path, found: Found, *, required: bool) -> None:
         if _media(member.filename):
             inside.media += 1
             continue
+        if PurePosixPath(member.filename).suffix.lower() == ".zip":
+            inside.skipped.append((f"{archive}!{member.filename}", ZIP_IN_ZIP))
+            continue
         source = SourceFile.from_zip_member(archive, member)
+        if member.file_size > ZIP_BOMB_SIZE and member.file_size > ZIP_BOMB_RATIO * member.compress_size:
+            inside.failed.append(ImportFormatError(source.name, None, _zip_bomb(member)))
+            continue
         try:
             why = _why_not(source)
         except ImportFormatError as exc:

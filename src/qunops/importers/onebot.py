@@ -18,10 +18,12 @@ from qunops.core.platforms import Platform
 from qunops.core.texts import Text
 from qunops.importers.base import PRIVATE_MESSAGE, ImportFormatError, ParseContext, SourceFile
 from qunops.importers.reading import (
+    LONGEST_LINE,
     READ_ERRORS,
     RECORD_ERRORS,
     UTF8_BOM,
     epoch_seconds,
+    line_too_long,
     not_valid_json,
     record_problem,
     unreadable,
@@ -69,11 +71,13 @@ class OneBotEvents:
         with source.open_binary() as stream:
             while True:
                 try:
-                    raw = stream.readline()
+                    raw = stream.readline(LONGEST_LINE + 1)
                 except READ_ERRORS as exc:
                     raise ImportFormatError(source.name, number + 1, unreadable(exc)) from None
                 if not raw:
                     break
+                if len(raw) > LONGEST_LINE and not raw.endswith(b"\n"):
+                    raise ImportFormatError(source.name, number + 1, line_too_long())
                 number += 1
                 line = raw.strip().removeprefix(UTF8_BOM) if number == 1 else raw.strip()
                 if not line:

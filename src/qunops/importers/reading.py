@@ -25,6 +25,50 @@ READ_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, 
 UTF8_BOM = codecs.BOM_UTF8
 
 
+# The longest line a line-based export may have. No chat app lets a message line be anywhere near this
+# long (WhatsApp caps a message at 65,536 characters); a longer line is a file that is no export, or one
+# made to exhaust memory (a zip member of a few kilobytes can expand to a single line of gigabytes).
+LONGEST_LINE = 16 << 20
+
+
+def line_too_long() -> str:
+    return f"a line longer than {LONGEST_LINE:,} characters: not a chat export"
+
+
+class LineTooLong(ValueError):
+    """Raised by `limit_lines`' stream: a line longer than LONGEST_LINE bytes."""
+
+
+class _LineLimit(io.RawIOBase):
+    """The bytes of a binary stream, refusing (LineTooLong) to run LONGEST_LINE bytes without a line end,
+    so that a reader of whole lines never holds a longer one."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._run = 0  # bytes since the last line end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        ends = [at for at in (data.find(b"\n"), data.find(b"\r")) if at >= 0]
+        if self._run + (min(ends) if ends else count) > LONGEST_LINE:
+            raise LineTooLong  # the line running on from earlier reads, or the first here, is too long
+        if ends:
+            self._run = count - max(data.rfind(b"\n"), data.rfind(b"\r")) - 1
+        else:
+            self._run += count
+        return count
+
+
+def limit_lines(raw: IO[bytes]) -> io.BufferedReader:
+    """`raw` read through a buffer that raises LineTooLong where a line grows past LONGEST_LINE bytes."""
+    return io.BufferedReader(_LineLimit(raw))
+
+
 def text_lines(source: SourceFile, encoding: str) -> Iterator[tuple[int, str]]:
     """Numbered lines of a text file, without their line ends.
 
@@ -36,13 +80,15 @@ def text_lines(source: SourceFile, encoding: str) -> Iterator[tuple[int, str]]:
         number = 0
         while True:
             try:
-                line = stream.readline()
+                line = stream.readline(LONGEST_LINE + 1)
             except UnicodeDecodeError:
                 raise ImportFormatError(source.name, number + 1, not_valid_text(encoding)) from None
             except READ_ERRORS as exc:
                 raise ImportFormatError(source.name, number + 1, unreadable(exc)) from None
             if not line:
                 return
+            if len(line) > LONGEST_LINE and not line.endswith("\n"):
+                raise ImportFormatError(source.name, number + 1, line_too_long())
             number += 1
             yield number, line.rstrip("\n")
 
@@ -318,6 +364,8 @@ def record_problem(exc: BaseException) -> str:
 
 def unreadable(exc: BaseException) -> Text:
     """The problem of a file whose bytes could not be read (a disk error, a broken compressed stream)."""
+    if isinstance(exc, OSError) and exc.strerror:  # not str(): it repeats the file's name
+        return Text("cannot be read ({detail})", detail=exc.strerror.lower())
     return Text("cannot be read ({detail})", detail=str(exc))
 
 

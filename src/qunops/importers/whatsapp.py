@@ -33,7 +33,15 @@ from qunops.importers.base import (
     ParseContext,
     SourceFile,
 )
-from qunops.importers.reading import READ_ERRORS, bad_time, decode_head, local_time, text_lines
+from qunops.importers.reading import (
+    READ_ERRORS,
+    LineTooLong,
+    bad_time,
+    decode_head,
+    limit_lines,
+    local_time,
+    text_lines,
+)
 
 # Direction marks and odd spaces the phones write around names and times: removed, or made plain spaces.
 _INVISIBLE = {"\ufeff": "", "\u200e": "", "\u200f": "", "\u202f": " ", "\u2009": " ", "\xa0": " "}
@@ -363,7 +371,7 @@ def chat_name(source_name: str) -> str:
     return stem or "WhatsApp chat"
 
 
-_READ_FAILURES: tuple[type[BaseException], ...] = (UnicodeDecodeError, *READ_ERRORS)
+_READ_FAILURES: tuple[type[BaseException], ...] = (UnicodeDecodeError, LineTooLong, *READ_ERRORS)
 _BLOCK = 1 << 16  # characters of whole lines read at a time: small enough to stay in the CPU cache
 
 
@@ -379,7 +387,7 @@ def _line_blocks(source: SourceFile) -> Iterator[tuple[int, list[str]]]:
     done = 0
     try:
         with source.open_binary() as raw:
-            stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline=None)
+            stream = io.TextIOWrapper(limit_lines(raw), encoding="utf-8", errors="strict", newline=None)
             while batch := stream.readlines(_BLOCK):
                 lines = _visible("".join(batch)).split("\n")
                 del lines[len(batch) :]  # the empty string after the last line's end
