@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -173,7 +174,9 @@ def test_a_bad_timezone_setting_names_the_variable(tmp_path: Path) -> None:
     assert "QUNOPS_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["nosuch"], ["import", "--bogus", "x"], ["report", "--as-of", "yesterday"]])
+@pytest.mark.parametrize(
+    "args", [["nosuch"], ["import", "--bogus", "x"], ["spam", "eval", "x.csv", "--folds", "1"]]
+)
 def test_usage_errors_are_short_and_exit_2(args: list[str], tmp_path: Path) -> None:
     result = qunops(*args, env={**os.environ}, cwd=tmp_path)
     assert result.returncode == 2
@@ -357,3 +360,177 @@ def test_init_refuses_another_programs_database_and_leaves_it_as_it_was(tmp_path
             r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         )
     assert tables == ["events", "users"]
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The one line a refused command prints (and checks there is one, with the exit status)."""
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_an_empty_path_is_refused_not_taken_for_the_working_folder(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_events(tmp_path / "events.jsonl", EVENTS)  # in the working folder, which "" must not import
+    result = qunops("import", "", env=cli_env, cwd=tmp_path)
+    assert one_line_error(result) == (
+        "error: PATH: an empty path names no file (to import the working folder, name it: .)"
+    )
+    assert "测试群" not in qunops("groups", env=cli_env, cwd=tmp_path).stdout
+
+
+def test_a_device_is_no_export_file(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = qunops("import", "/dev/null", "--json", env=cli_env, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (failed,) = json.loads(result.stdout)["files"]
+    assert (
+        failed["error"]
+        == "/dev/null: not a file or folder (a device, pipe or socket): name the export file itself"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--as-of", "9999-12-31"], "error: --as-of: 9999-12-31 is outside 1970-01-01…9990-12-31"),
+        (["report", "--as-of", "0001-01-01"], "error: --as-of: 0001-01-01 is outside 1970-01-01…9990-12-31"),
+        (
+            ["report", "--as-of", "2016-02-30"],
+            "error: --as-of: expected a day like 2026-11-24 (YYYY-MM-DD), not '2016-02-30'",
+        ),
+        (
+            ["report", "--group", "99999999999999999999"],
+            "error: --group: no group 99999999999999999999 in this workspace (see `qunops groups`)",
+        ),
+        (
+            ["moderate", "--dry-run", "--group", "99999999999999999999"],
+            "error: --group: no group 99999999999999999999 in this workspace (see `qunops groups`)",
+        ),
+        (
+            ["moderate", "--dry-run", "--train-from", "/dev/null"],
+            "error: --train-from: /dev/null is not a file or folder (a device, pipe or socket)",
+        ),
+    ],
+)
+def test_days_and_ids_no_database_can_hold_are_refused_in_words(
+    cli_env: dict[str, str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    assert one_line_error(qunops(*args, env=cli_env, cwd=tmp_path)) == message
+
+
+def test_a_spam_seed_out_of_range_names_the_option_not_the_file(tmp_path: Path) -> None:
+    labelled = tmp_path / "labelled.csv"
+    rows = [f"spam,cheap pills now {n} http://x{n}.example\nham,see you at {n} pm" for n in range(12)]
+    labelled.write_text("label,text\n" + "\n".join(rows) + "\n")
+    result = qunops("spam", "eval", str(labelled), "--seed", "-5", env={**os.environ}, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--seed" in result.stderr and str(labelled) not in result.stderr
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "folder"])
+def test_a_database_that_is_no_file_is_refused_before_anything_is_written(
+    tmp_path: Path, target: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    path = target if target.startswith("/") else str(tmp_path / target)
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{path}", "QUNOPS_ADMIN_PASSWORD": "correct horse"}
+    line = one_line_error(qunops("init", env=env, cwd=tmp_path))
+    assert line.startswith(f"error: the database {path} is ")
+    assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_a_bad_database_option_names_the_option(tmp_path: Path) -> None:
+    result = qunops("groups", "--database", str(tmp_path / "q.db"), env={**os.environ}, cwd=tmp_path)
+    assert one_line_error(result).startswith("error: --database: unsupported database")
+    result = qunops(
+        "groups", "--database", "sqlite:////no/such/folder/q.db", env={**os.environ}, cwd=tmp_path
+    )
+    assert one_line_error(result) == "error: --database: folder /no/such/folder does not exist"
+
+
+def test_init_with_an_unknown_timezone_leaves_no_database_behind(tmp_path: Path) -> None:
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}"}
+    result = qunops(
+        "init", "--timezone", "Mars/Olympus", "--password", "correct horse", env=env, cwd=tmp_path
+    )
+    assert one_line_error(result) == "error: --timezone: unknown timezone 'Mars/Olympus'"
+    assert not (tmp_path / "q.db").exists()
+
+
+def without_file_permissions() -> list[str]:
+    """A prefix that runs a command subject to file permissions even as root (the tests may run as root,
+    who reads and writes everything): the capabilities that override them dropped."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root, and no setpriv to drop the capabilities that override permissions")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
+def test_files_and_folders_that_cannot_be_read_fail_by_name_and_the_rest_imports(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    if not cli_env["QUNOPS_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("file permissions: the SQLite run covers them")
+    exports = tmp_path / "exports"
+    (exports / "locked").mkdir(parents=True)
+    write_events(exports / "a-good.jsonl", EVENTS)
+    write_events(exports / "locked" / "b.jsonl", [{**r, "group": "200"} for r in EVENTS])
+    unreadable = write_events(exports / "c.jsonl", [{**r, "group": "300"} for r in EVENTS])
+    shut = write_events(tmp_path / "shut.jsonl", [{**r, "group": "400"} for r in EVENTS])
+    (exports / "locked").chmod(0)
+    unreadable.chmod(0)
+    shut.chmod(0)
+    try:
+        command = [sys.executable, "-m", "qunops.cli", "import", "--json", str(exports), str(shut)]
+        result = subprocess.run(
+            [*without_file_permissions(), *command],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+    finally:
+        (exports / "locked").chmod(0o755)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    summary = json.loads(result.stdout)
+    assert sorted(f["error"] for f in summary["files"] if f["error"]) == [
+        f"{exports / 'c.jsonl'}: cannot be read (permission denied)",
+        f"{exports / 'locked'}: cannot be read (permission denied)",
+        f"{shut}: cannot be read (permission denied)",
+    ]
+    assert summary["events_new"] == 3  # a-good.jsonl
+
+
+def test_a_read_only_database_is_refused_by_commands_that_write_and_read_by_the_others(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    url = cli_env["QUNOPS_DATABASE_URL"]
+    if not url.startswith("sqlite"):
+        pytest.skip("a read-only SQLite file")
+    path = Path(url.removeprefix("sqlite:///"))
+    qunops("import", str(write_events(tmp_path / "events.jsonl", EVENTS)), env=cli_env, cwd=tmp_path)
+    path.chmod(0o444)
+    before = path.read_bytes()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*without_file_permissions(), sys.executable, "-m", "qunops.cli", *args],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+
+    refused = f"error: the database {path} is read-only: this command writes to it"
+    assert one_line_error(run("password", "admin", "--password", "a new password")) == refused
+    other = write_events(tmp_path / "other.jsonl", [{**r, "group": "200"} for r in EVENTS])
+    assert one_line_error(run("import", str(other))) == refused
+    assert path.read_bytes() == before
+    listed = run("groups")
+    assert listed.returncode == 0 and "测试群" in listed.stdout

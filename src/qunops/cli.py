@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from qunops.cli_support import (
     CliError,
@@ -50,6 +52,11 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(1)
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        # The database refused what a command asked of it (a file made read-only meanwhile, a server that
+        # went away): one line saying what it said, not a traceback.
+        err.print(f"[red]error:[/red] the database: {escape(_database_problem(exc))}", highlight=False)
+        sys.exit(2)
     except Exception as exc:
         # Usage errors (an unknown command or option) arrive here in non-standalone mode. Typer
         # vendors its own copy of click in recent versions, so they are recognised by their shape.
@@ -60,6 +67,13 @@ def main() -> None:
         raise
     if isinstance(status, int) and status:
         sys.exit(status)
+
+
+def _database_problem(exc: BaseException) -> str:
+    """The first line of what the database driver said (without SQLAlchemy's statement and link)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 @db_app.command("upgrade")
@@ -86,16 +100,16 @@ def init(
     database: DatabaseOption = None,
 ) -> None:
     """Create the database schema, a workspace and its first admin user."""
-    settings, engine = settings_and_engine(database, migrate=True)
-    if password is None:
-        password = typer.prompt("password for " + admin, hide_input=True, confirmation_prompt=True)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    zone = timezone or settings.timezone
+    zone = timezone or load_settings().timezone
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise CliError(f"--timezone: unknown timezone {zone!r}") from None
+    _, engine = settings_and_engine(database, migrate=True)  # after the checks: it creates the file
+    if password is None:
+        password = typer.prompt("password for " + admin, hide_input=True, confirmation_prompt=True)
     with engine.begin() as connection:
         workspace_id = accounts.create_workspace(connection, workspace, name, zone)
         user_id = accounts.create_user(connection, admin, password)
@@ -125,7 +139,15 @@ def password_command(
 
 @app.command("import")
 def import_command(
-    paths: Annotated[list[Path], typer.Argument(help="Export files, folders or zips.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH",
+            help="Export files, folders (searched recursively) or zips. A file that cannot be read fails on "
+            "its own; the others still import.",
+            show_default=False,
+        ),
+    ],
     format: Annotated[str | None, typer.Option("--format", help="Skip detection: the format's name.")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="Timezone of exports written in local time.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and count; store nothing.")] = False,
@@ -138,6 +160,8 @@ def import_command(
 
     from qunops.ingestion import import_paths
 
+    if any(not path.strip() for path in paths):  # Path("") is the working folder: never meant
+        raise CliError("PATH: an empty path names no file (to import the working folder, name it: .)")
     settings, engine = settings_and_engine(database)
     workspace_id, workspace_zone = workspace_of(engine, workspace)
     zone = tz or workspace_zone
@@ -161,7 +185,14 @@ def import_command(
             bar.update(task, description=Path(name.split("!")[0]).name, events=count)
 
         report = import_paths(
-            engine, workspace_id, paths, zone, format, dry_run, settings.ingest_batch_size, progress
+            engine,
+            workspace_id,
+            [Path(path) for path in paths],
+            zone,
+            format,
+            dry_run,
+            settings.ingest_batch_size,
+            progress,
         )
     summary = report.as_json()
     if as_json:
@@ -250,7 +281,7 @@ def groups_command(workspace: WorkspaceOption = None, database: DatabaseOption =
     """Table of groups with members and last activity."""
     from qunops.analytics.overview import group_rows
 
-    _, engine = settings_and_engine(database)
+    _, engine = settings_and_engine(database, writes=False)
     workspace_id, _ = workspace_of(engine, workspace)
     with engine.connect() as connection:
         rows = group_rows(connection, workspace_id)

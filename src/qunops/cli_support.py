@@ -7,18 +7,20 @@ so they never import the entry point itself.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from qunops.settings import Settings, load_settings
-from qunops.store.db import open_engine, require_current, upgrade
+from qunops.settings import Settings, load_settings, settings_problem
+from qunops.store.db import StoreError, open_engine, require_current, upgrade
 from qunops.store.schema import workspaces
 
 # Without a terminal (piped, redirected) rich lays tables out in 80 columns and cuts cells to "na…";
@@ -40,16 +42,30 @@ class CliError(Exception):
     """An error the user can act on: printed as one line, exit status 2."""
 
 
-def settings_and_engine(database: str | None = None, migrate: bool = False) -> tuple[Settings, Engine]:
+def settings_and_engine(
+    database: str | None = None, migrate: bool = False, writes: bool = True
+) -> tuple[Settings, Engine]:
     """The settings and an engine on their database. Only commands that set the schema up (`migrate`:
     `qunops init`, `qunops db upgrade`) may create a SQLite file; the others refuse a missing one rather
-    than leave an empty file behind (SQLite creates the file on connecting)."""
+    than leave an empty file behind (SQLite creates the file on connecting). A command that `writes`
+    refuses a SQLite file it may not write before it starts, rather than fail at its first change."""
     settings = load_settings()
-    if database:
-        settings = settings.model_copy(update={"database_url": database})
+    if database is not None:
+        try:
+            settings = Settings.model_validate({**settings.model_dump(), "database_url": database})
+        except ValidationError as exc:
+            raise CliError(f"--database: {settings_problem(exc)}") from None
     if not migrate:
         _require_sqlite_file(settings.database_url)
-    engine = open_engine(settings.database_url)
+    _require_sqlite_regular_file(settings.database_url)
+    if writes:
+        _require_sqlite_writable(settings.database_url)
+    try:
+        engine = open_engine(settings.database_url)
+    except StoreError as exc:
+        if database is None:
+            raise
+        raise CliError(str(exc).replace("QUNOPS_DATABASE_URL", "--database")) from None
     if migrate:
         upgrade(engine)
     else:
@@ -57,17 +73,51 @@ def settings_and_engine(database: str | None = None, migrate: bool = False) -> t
     return settings, engine
 
 
-def _require_sqlite_file(url: str) -> None:
+def _sqlite_path(url: str) -> Path | None:
+    """The file a plain sqlite:///PATH URL names; None for other URLs (open_engine judges them)."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        return  # open_engine says what is wrong with it
+        return None  # open_engine says what is wrong with it
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return
+        return None
     if database.startswith("file:") or parsed.query.get("uri"):
-        return  # a SQLite URI names its own mode (mode=rwc creates, mode=rw does not)
-    path = Path(database).expanduser()
+        return None  # a SQLite URI names its own mode (mode=rwc creates, mode=rw does not)
+    return Path(database).expanduser()
+
+
+def _require_sqlite_regular_file(url: str) -> None:
+    """A SQLite database is a file: a folder or a device (/dev/null) in its place fails here, in words,
+    rather than at the first statement."""
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing (created, or refused by _require_sqlite_file), or open_engine says why
+    if stat.S_ISDIR(mode):
+        raise CliError(f"the database {path} is a folder: name a file in it, like sqlite:///{path}/qunops.db")
+    if not stat.S_ISREG(mode):
+        raise CliError(f"the database {path} is not a file (a device, pipe or socket)")
+
+
+def _require_sqlite_writable(url: str) -> None:
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise CliError(f"the database {path} is read-only: this command writes to it")
+    elif path.parent.is_dir() and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise CliError(f"cannot create the database {path}: the folder {path.parent} is read-only")
+
+
+def _require_sqlite_file(url: str) -> None:
+    path = _sqlite_path(url)
+    if path is None:
+        return
     if path.parent.is_dir() and not path.exists():  # a missing folder: open_engine names it
         raise CliError(
             f"no database at {path}: run `qunops init` to create one, or choose another with --database"
@@ -81,6 +131,12 @@ DatabaseOption = Annotated[
 WorkspaceOption = Annotated[
     str | None, typer.Option("--workspace", "-w", help="Workspace slug (default: the only workspace).")
 ]
+
+
+def group_id_option(value: int) -> bool:
+    """Whether `value` can be a group's id at all (a database integer above 0): others name no group,
+    and are not sent to the database, which refuses integers past 64 bits."""
+    return 0 < value < 2**63
 
 
 def workspace_of(engine: Engine, slug: str | None) -> tuple[int, str]:

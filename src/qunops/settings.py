@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,12 +70,15 @@ class SettingsError(Exception):
     """Settings that cannot be used; the message names the setting."""
 
 
-def load_settings() -> Settings:
-    from pydantic import ValidationError
+def settings_problem(exc: ValidationError) -> str:
+    """The first problem of a validation error, without pydantic's prefix."""
+    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
 
+
+def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "QUNOPS_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"{name}: {str(first['msg']).removeprefix('Value error, ')}") from None
+        raise SettingsError(f"{name}: {settings_problem(exc)}") from None

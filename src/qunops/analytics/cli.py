@@ -25,10 +25,16 @@ log = logging.getLogger(__name__)
 
 
 def report_command(
-    group: Annotated[int | None, typer.Option("--group", help="Only this group (its id).")] = None,
+    group: Annotated[
+        int | None, typer.Option("--group", help="Only this group (its id in `qunops groups`).")
+    ] = None,
     as_of: Annotated[
-        datetime | None,
-        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Report as of the end of this local day."),
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="Report as of the end of this day, in the workspace's timezone (default: today).",
+        ),
     ] = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML report with charts to FILE.")
@@ -38,14 +44,18 @@ def report_command(
     database: DatabaseOption = None,
 ) -> None:
     """Health, lifecycle stage, roles and alerts of every group (or one), as of a date (default: today)."""
-    from qunops.cli_support import CliError, out, settings_and_engine, workspace_of
+    from qunops.cli_support import CliError, group_id_option, out, settings_and_engine, workspace_of
 
-    _, engine = settings_and_engine(database)
+    asked = _as_date(as_of)
+    _, engine = settings_and_engine(database, writes=False)
     workspace_id, zone = workspace_of(engine, workspace)
-    day = _as_date(as_of) or datetime.now(ZoneInfo(zone)).date()
+    day = asked or datetime.now(ZoneInfo(zone)).date()
     with engine.connect() as connection:
         if group is not None:
-            owner = connection.execute(select(groups.c.workspace_id).where(groups.c.id == group)).scalar()
+            owner = None
+            if group_id_option(group):
+                query = select(groups.c.workspace_id).where(groups.c.id == group)
+                owner = connection.execute(query).scalar()
             if owner != workspace_id:
                 raise CliError(f"--group: no group {group} in this workspace (see `qunops groups`)")
         # The report is an entry point: it joins moderation's flags of the day (spam bursts) and the
@@ -78,10 +88,26 @@ def report_command(
         _print_table(summaries, day)
 
 
-def _as_date(value: date | datetime | None) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    return value
+# The days a report can be asked for: the analytics look years back from the day and days beyond it,
+# which the calendar must hold; no chat history lies outside.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9990, 12, 31)
+
+
+def _as_date(value: str | None) -> date | None:
+    """The day `--as-of` names; a CliError saying what is wrong otherwise."""
+    from qunops.cli_support import CliError
+
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise CliError(f"--as-of: expected a day like 2026-11-24 (YYYY-MM-DD), not {value!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CliError(
+            f"--as-of: {day.isoformat()} is outside {FIRST_DAY.isoformat()}…{LAST_DAY.isoformat()}"
+        )
+    return day
 
 
 def forecast(connection: Connection, group_id: int, as_of: date) -> float | None:

@@ -92,7 +92,7 @@ def train(
 def evaluate(
     files: list[Path] = typer.Argument(..., help=_FILES_HELP),
     folds: int = typer.Option(5, "--folds", min=2, help="Number of cross-validation folds."),
-    seed: int = typer.Option(0, "--seed", help="Shuffle seed for the folds."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Shuffle seed for the folds."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Deduplicated stratified k-fold cross-validation: precision, recall, F1, false-positive rate."""

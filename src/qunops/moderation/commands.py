@@ -52,7 +52,7 @@ def moderate_command(
     """Moderate imported messages: verdicts, and cases in the review queue (penalties only where a group's
     rules say auto_penalty). With --dry-run: what would be flagged, with examples; nothing is stored."""
     from qunops.actions import Actor
-    from qunops.cli_support import CliError, settings_and_engine, workspace_of
+    from qunops.cli_support import CliError, group_id_option, settings_and_engine, workspace_of
     from qunops.core.time import day_start_us, utcnow
     from qunops.moderation.dry_run import dry_run as run_dry
     from qunops.moderation.service import ModerationError, install_model, moderate_new_events
@@ -62,6 +62,10 @@ def moderate_command(
         raise CliError("--group and --since narrow a --dry-run; a stored run moderates every new event")
     if dry_run and model is not None:
         raise CliError("--model installs a model (it stores it); run it without --dry-run first")
+    if group is not None and not group_id_option(group):
+        raise CliError(f"--group: no group {group} in this workspace (see `qunops groups`)")
+    if train_from is not None and train_from.exists() and not (train_from.is_file() or train_from.is_dir()):
+        raise CliError(f"--train-from: {train_from} is not a file or folder (a device, pipe or socket)")
     _, engine = settings_and_engine(database)
     workspace_id, zone = workspace_of(engine, workspace)
     now = utcnow()
