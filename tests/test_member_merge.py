@@ -245,3 +245,38 @@ def test_a_viewer_sees_no_merge_form_and_cannot_merge(
     assert token is not None
     refused = client.post(f"/members/{gone}/merge", data={"into": str(kept), "csrf_token": token[1]})
     assert refused.status_code == 403
+
+
+def test_mentions_of_the_merged_member_become_mentions_of_the_one_kept(
+    engine: Engine, workspace: int
+) -> None:
+    from qunops.ingestion import import_events
+    from qunops.store.schema import member_days
+    from tests.factories import message, person
+
+    import_events(
+        engine,
+        workspace,
+        iter(
+            [
+                message(
+                    1, timedelta(minutes=1), "@member2 @member3 run today?", mentions=(person(2), person(3))
+                ),
+                message(2, timedelta(minutes=2), "yes"),
+                message(3, timedelta(minutes=3), "me too"),
+            ]
+        ),
+    )
+    fill_rollups(engine)
+    gone, kept = identity(engine, "1002"), identity(engine, "1003")
+    merge(engine, workspace, gone, kept)
+    with engine.connect() as connection:
+        received = dict(
+            connection.execute(select(member_days.c.member_id, member_days.c.mentions_received)).all()
+        )
+    assert received[kept] == 2 and gone not in received  # both mentions are the one person's
+    before = table_states(engine)
+    with engine.begin() as connection:
+        refill_everything(connection)
+    fill_rollups(engine)
+    assert table_states(engine) == before

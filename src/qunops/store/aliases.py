@@ -25,11 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, insert, select, text, update
 
 from qunops.core.platforms import Platform
 from qunops.core.texts import Text
-from qunops.store.db import chunked, driver_rows, placeholders
+from qunops.store.db import chunked, driver_executemany, driver_rows, placeholders
 from qunops.store.rollups import recompute_events, rolled_up_through
 from qunops.store.schema import LIFECYCLE_WHERE, member_days, member_names, memberships
 
@@ -202,7 +203,7 @@ def _members_in_group(connection: Connection, group_id: int, member_ids: list[in
 def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
     """The group's events of each name-only member moved to the member it is, in place; what they had
     rolled up recomputed; the name-only members' memberships of the group removed."""
-    _repoint(connection, links, group_id)
+    recompute_events(connection, _repoint(connection, links, group_id))
     for chunk in chunked(sorted(links)):
         for table in (memberships, member_days):
             connection.execute(
@@ -210,10 +211,10 @@ def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
             )
 
 
-def _repoint(connection: Connection, links: dict[int, int], group_id: int | None) -> None:
+def _repoint(connection: Connection, links: dict[int, int], group_id: int | None) -> list[int]:
     """Events of the members `links` maps (as subject or sender, and as actor) made the events of the
-    members they map to, in one group or (None) in all, in place (ids and keys kept); the rollups those
-    events had reached are recomputed."""
+    members they map to, in one group or (None) in all, in place (ids and keys kept). Returns their ids:
+    the rollups they had reached are to be recomputed."""
     moved: list[int] = []
     aliases = sorted(links)
     where_group = "group_id = ? AND " if group_id is not None else ""
@@ -231,7 +232,7 @@ def _repoint(connection: Connection, links: dict[int, int], group_id: int | None
             [*mapping, *mapping, *([group_id] if group_id is not None else []), *chunk, *chunk],
         )
         moved.extend(row[0] for row in rows)
-    recompute_events(connection, moved)
+    return moved
 
 
 class MergeError(Exception):
@@ -295,7 +296,8 @@ def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_
         for row in driver_rows(connection, "SELECT group_id FROM memberships WHERE member_id = ?", [gone_id])
     )
     before = _count_events(connection, gone_id)
-    _repoint(connection, {gone_id: kept_id}, None)
+    changed = _repoint(connection, {gone_id: kept_id}, None) + _repoint_mentions(connection, gone_id, kept_id)
+    recompute_events(connection, changed)
     _carry_roles(connection, gone_id, kept_id)
     for table in (memberships, member_days):
         connection.execute(delete(table).where(table.c.member_id == gone_id))
@@ -322,6 +324,23 @@ def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_
             text("UPDATE members SET is_operator = :yes WHERE id = :kept"), {"yes": True, "kept": kept_id}
         )
     return Merged(before, in_groups)
+
+
+def _repoint_mentions(connection: Connection, gone_id: int, kept_id: int) -> list[int]:
+    """Messages that mention `gone_id` made to mention `kept_id` (their payload's member ids); returns
+    their ids. Reads every message with mentions: a merge is an operator's rare act, not an import's."""
+    changed: list[tuple[str, int]] = []
+    for event_id, payload in driver_rows(
+        connection, "SELECT id, payload FROM events WHERE payload LIKE ?", ['%"mentions"%']
+    ):
+        data = orjson.loads(payload)
+        mentioned = data.get("mentions") if isinstance(data, dict) else None
+        if isinstance(mentioned, list) and gone_id in mentioned:
+            data["mentions"] = [kept_id if m == gone_id else m for m in mentioned]
+            changed.append((orjson.dumps(data).decode(), event_id))
+    if changed:
+        driver_executemany(connection, "UPDATE events SET payload = ? WHERE id = ?", changed)
+    return [event_id for _, event_id in changed]
 
 
 def _count_events(connection: Connection, member_id: int) -> int:
