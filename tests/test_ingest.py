@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from qunops.core.events import Event, EventKind, MemberRef
@@ -124,3 +126,34 @@ def test_a_new_group_finds_repeats_from_earlier_batches_whatever_the_order(
 def _write_in_batches(engine: Engine, workspace: int, stream: list[Event], batch_size: int) -> IngestSummary:
     with engine.begin() as connection:
         return EventWriter(connection, workspace, batch_size).write(iter(stream))
+
+
+def test_nul_characters_are_stored_alike_on_every_database(engine: Engine, workspace: int) -> None:
+    # PostgreSQL refuses NUL in text: an export holding one failed there while SQLite stored it.
+    from qunops.core.events import GroupRef
+    from qunops.core.platforms import Platform
+    from qunops.store.schema import groups
+
+    group = GroupRef(Platform.QQ, "g\x00", "Runners\x00")
+    who = MemberRef("Al\x00ice", None)
+    history = [
+        Event(group=group, kind=EventKind.MESSAGE, ts=T0, member=who, text="a\x00b"),
+    ]
+    first = import_events(engine, workspace, iter(history))
+    again = import_events(engine, workspace, iter(history))
+    assert (first.events_new, again.events_new, again.events_existing) == (1, 0, 1)
+    with engine.connect() as connection:
+        assert connection.execute(select(events.c.text)).scalar_one() == "a\ufffdb"
+        assert connection.execute(select(members.c.display_name)).scalar_one() == "Al\ufffdice"
+        assert connection.execute(select(groups.c.name)).scalar_one() == "Runners\ufffd"
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    from qunops.store.db import StoreError, open_engine
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n", encoding="utf-8")
+    with pytest.raises(StoreError) as caught:
+        open_engine(f"sqlite:///{text}")
+    assert str(caught.value) == f"cannot open the database sqlite:///{text}: file is not a database"
+    assert text.read_text(encoding="utf-8") == "not a database\n"  # left as it was

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection as DatabaseConnection
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from qunops.core.events import Event
 from qunops.core.keys import KeyMaker
@@ -36,7 +35,7 @@ from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, l
 from qunops.importers.detect import detect, find_exports
 from qunops.importers.registry import by_name
 from qunops.store.aliases import link_name_only_members
-from qunops.store.db import bulk_writing
+from qunops.store.db import DATABASE_ERRORS, bulk_writing, driver_reason
 from qunops.store.ingest import EventWriter, IngestSummary, Prepared, Preparer
 from qunops.store.rollups import fill_rollups, fill_within
 
@@ -231,8 +230,8 @@ def _import_file(
     except OSError as exc:
         report.error = located(source.name, Text("cannot read ({detail})", detail=exc.strerror or str(exc)))
         return report
-    except SQLAlchemyError as exc:
-        refused = Text("the database refused the data ({error})", error=type(exc).__name__)
+    except DATABASE_ERRORS as exc:
+        refused = Text("the database refused the data ({error})", error=driver_reason(exc))
         report.error = located(source.name, refused)
         return report
     except _ParseProcessError as exc:

@@ -29,6 +29,21 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+# The child's first lines: in a session of its own, it would outlive a parent that is killed (SIGTERM,
+# SIGKILL) until its next write to it, which a long parse may not make for minutes. On Linux the kernel
+# kills it when the parent thread that started it ends (prctl PR_SET_PDEATHSIG); a parent gone before
+# that was set is seen by its changed parent id.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal\n"
+    "try:\n"
+    "    ctypes.CDLL(None).prctl(1, signal.SIGKILL)\n"
+    "except (OSError, AttributeError):\n"
+    "    pass\n"
+    "if os.getppid() != {parent}:\n"
+    "    os._exit(1)\n"
+)
+
+
 def python_child(code: str, argument: str, pass_fds: tuple[int, ...]) -> subprocess.Popen[bytes]:
     """Start `python -c code argument`, importing the same qunops as this process, with the given file
     descriptors inherited. Raises OSError when no process can be started."""
@@ -38,7 +53,7 @@ def python_child(code: str, argument: str, pass_fds: tuple[int, ...]) -> subproc
     paths = [str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in paths if path)}
     return subprocess.Popen(
-        [sys.executable, "-c", code, argument],
+        [sys.executable, "-c", _DIE_WITH_PARENT.format(parent=os.getpid()) + code, argument],
         stdin=subprocess.DEVNULL,
         pass_fds=pass_fds,
         start_new_session=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,12 +48,22 @@ def open_engine(url: str) -> Engine:
         raise StoreError(
             f"QUNOPS_DATABASE_URL: no driver for {shown} (use sqlite:/// or postgresql+psycopg://)"
         ) from None
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"cannot open the database {shown}: {reason}") from None
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the database {shown}: {exc}") from None
+        raise StoreError(f"cannot open the database {shown}: {driver_reason(exc)}") from None
     return engine
+
+
+# What a database may raise at a statement: SQLAlchemy's errors, and the drivers' own, which bulk paths
+# that use the driver directly (`driver_rows`, the event writer) meet unwrapped.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
+
+
+def driver_reason(exc: BaseException) -> str:
+    """The first line of what the database driver said (SQLAlchemy wraps it with its class, the statement
+    and a link to its docs), for one-line errors."""
+    reason = getattr(exc, "orig", None) or exc
+    lines = str(reason).strip().splitlines()
+    return lines[0] if lines else type(reason).__name__
 
 
 def in_memory(engine: Engine) -> bool:

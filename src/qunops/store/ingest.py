@@ -65,7 +65,7 @@ class Preparer:
         group = event.group
         hit = self._groups.get(id(group))
         if hit is None or hit[0] is not group:
-            hit = (group, (_VALUES[group.platform], group.external_id, group.name))
+            hit = (group, (_VALUES[group.platform], _storable(group.external_id), _storable(group.name)))
             self._groups[id(group)] = hit
         ts = event.ts
         if ts is not self._ts:
@@ -89,7 +89,7 @@ class Preparer:
             member,
             actor,
             _VALUES[content_type] if content_type else None,
-            event.text,
+            event.text if "\x00" not in event.text else _storable(event.text),
             self._keys.source_key(group, reply) if reply else None,
             payload,
             mentions,
@@ -102,8 +102,15 @@ class Preparer:
         if hit is None or hit[0] is not member:
             if len(self._people) > 10_000:
                 self._people.clear()
-            hit = self._people[id(member)] = (member, (member.identity_key(), member.name, member.is_bot))
+            person = (_storable(member.identity_key()), _storable(member.name), member.is_bot)
+            hit = self._people[id(member)] = (member, person)
         return hit[1]
+
+
+def _storable(text: str) -> str:
+    """The text with NUL characters (which PostgreSQL refuses in text) as U+FFFD, on every database alike
+    so that both store the same; keys are made from the text as the export has it."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def prepared(events: Iterable[Event], keys: KeyMaker | None = None) -> Iterator[Prepared]:
