@@ -599,6 +599,19 @@ ZH: dict[str, str] = {
     "not a known export format (tried: {tried})": "不是已知的聊天记录导出格式（已尝试：{tried}）",
     "not a readable zip ({detail})": "不是可读的 zip 文件（{detail}）",
     "no chat export inside the zip": "zip 文件里没有聊天记录导出",
+    "not a file or folder (a device, pipe or socket): name the export file itself": (
+        "不是文件或文件夹（是设备、管道或套接字）：请指定导出文件本身"
+    ),
+    "a zip inside a zip is not read: unpack the outer zip and import what it holds": (
+        "不读取 zip 里的 zip：请先解压外层 zip，再导入其中的内容"
+    ),
+    "not UTF-8 text (looks like UTF-16 without a byte order mark): re-export or convert to UTF-8": (
+        "不是 UTF-8 文本（像是没有字节顺序标记的 UTF-16）：请重新导出或转换为 UTF-8"
+    ),
+    "expands {times} times over, to {size} MB: refused (no chat export compresses this much)": (
+        "解压后膨胀 {times} 倍，达 {size} MB：已拒绝（聊天记录导出不会压缩到这种程度）"
+    ),
+    "a line longer than {limit} characters: not a chat export": "有一行超过 {limit} 个字符：不是聊天记录导出",
     "cannot be read ({detail})": "无法读取（{detail}）",
     "cannot read ({detail})": "无法读取（{detail}）",
     "not valid {encoding} text": "不是有效的 {encoding} 文本",

@@ -30,10 +30,11 @@ NO_EXPORT_IN_ZIP = Text("no chat export inside the zip")
 NO_EXPORT_IN_FOLDER = Text("no chat export in the folder")
 EMPTY_FOLDER = Text("the folder is empty")
 NO_SUCH_PATH = Text("no such file or folder")
-# Said in English only until the console's catalogue has them (a `Text` must have a Chinese entry).
-NOT_A_FILE = "not a file or folder (a device, pipe or socket): name the export file itself"
-ZIP_IN_ZIP = "a zip inside a zip is not read: unpack the outer zip and import what it holds"
-UTF16_NO_BOM = "not UTF-8 text (looks like UTF-16 without a byte order mark): re-export or convert to UTF-8"
+NOT_A_FILE = Text("not a file or folder (a device, pipe or socket): name the export file itself")
+ZIP_IN_ZIP = Text("a zip inside a zip is not read: unpack the outer zip and import what it holds")
+UTF16_NO_BOM = Text(
+    "not UTF-8 text (looks like UTF-16 without a byte order mark): re-export or convert to UTF-8"
+)
 
 # A member of a zip that expands more than this many times over, to more than ZIP_BOMB_SIZE, is refused
 # unread: chat exports compress 5 to 20 times; a member this much bigger than its bytes in the zip is
@@ -187,10 +188,14 @@ def _not_an_export(head: bytes) -> str:
     return Text("not a known export format (tried: {tried})", tried=tried)
 
 
-def _zip_bomb(member: zipfile.ZipInfo) -> str:
+def _zip_bomb(member: zipfile.ZipInfo) -> Text:
     times = member.file_size // max(member.compress_size, 1)
     size = member.file_size >> 20
-    return f"expands {times} times over, to {size} MB: refused (no chat export compresses this much)"
+    return Text(
+        "expands {times} times over, to {size} MB: refused (no chat export compresses this much)",
+        times=times,
+        size=size,
+    )
 
 
 def _looks_utf16(head: bytes) -> bool:

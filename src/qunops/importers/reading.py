@@ -31,8 +31,8 @@ UTF8_BOM = codecs.BOM_UTF8
 LONGEST_LINE = 16 << 20
 
 
-def line_too_long() -> str:
-    return f"a line longer than {LONGEST_LINE:,} characters: not a chat export"
+def line_too_long() -> Text:
+    return Text("a line longer than {limit} characters: not a chat export", limit=f"{LONGEST_LINE:,}")
 
 
 class LineTooLong(ValueError):
