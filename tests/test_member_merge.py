@@ -280,3 +280,16 @@ def test_mentions_of_the_merged_member_become_mentions_of_the_one_kept(
         refill_everything(connection)
     fill_rollups(engine)
     assert table_states(engine) == before
+
+
+def test_merging_needs_a_login_and_the_form_token(client: TestClient, engine: Engine, workspace: int) -> None:
+    gone, kept = identity(engine, "1001", workspace), identity(engine, "1002", workspace)
+    anonymous = client.post(f"/members/{gone}/merge", data={"into": str(kept)}, follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    assert log_in(client, "admin", "correct horse") == 303
+    forged = client.post(f"/members/{gone}/merge", data={"into": str(kept)}, follow_redirects=False)
+    assert forged.status_code == 400  # the console's answer to a form without its token
+    with engine.connect() as connection:
+        assert (
+            connection.execute(select(members.c.merged_into).where(members.c.id == gone)).scalar_one() is None
+        )

@@ -236,7 +236,7 @@ ZH: dict[str, str] = {
     ),
     # Merging two members who are one person.
     "Same person as another member": "与另一位成员是同一个人",
-    'When this member and another of the same platform are one person (WhatsApp\'s "You" and the '
+    "When this member and another of the same platform are one person (WhatsApp's “You” and the "
     "exporter's own name, say), merge this one into the other: its messages, names, roles and penalties "
     "become the other's, and later imports give them to the other. It cannot be undone.": (
         "此成员与同一平台的另一位成员是同一个人时（例如 WhatsApp 导出里的“You”与导出者自己的"
