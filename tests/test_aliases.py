@@ -11,16 +11,8 @@ from sqlalchemy import Engine, select
 from qunops.ingestion import import_paths
 from qunops.store.rollups import fill_rollups, refill_everything
 from qunops.store.schema import events, group_days, member_days, members, memberships
+from tests.importers.test_qq import HEADER
 from tests.store_helpers import table_states
-
-HEADER = (
-    "消息记录（此消息记录为文本格式，不支持重新导入）\n\n"
-    "================================================================\n"
-    "消息分组:我的QQ群\n"
-    "================================================================\n"
-    "消息对象:{title}\n"
-    "================================================================\n\n"
-)
 
 
 def line(stamp: str, sender: str, text: str) -> str:

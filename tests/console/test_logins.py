@@ -29,6 +29,7 @@ from qunops.settings import Settings
 from qunops.store import accounts, db
 from qunops.store.schema import login_sessions
 from tests.console.conftest import Console
+from tests.test_console import log_in
 
 Client = Callable[[str | None], tuple[TestClient, str]]
 COOKIE = "qunops_session"
@@ -57,18 +58,6 @@ def new_user(
         user = accounts.create_user(connection, username, password)
         accounts.grant(connection, console.workspace, user, role)
     return user
-
-
-def log_in(client: TestClient, username: str, password: str) -> int:
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token[1], "next": "/"},
-        follow_redirects=False,
-    )
-    return response.status_code
 
 
 def form_token(client: TestClient) -> str:
