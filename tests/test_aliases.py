@@ -177,3 +177,22 @@ def test_a_name_in_a_later_export_is_linked_to_a_member_of_an_earlier_one(
             .where(events.c.kind == "recall")
         ).scalar_one()
     assert of_recall == "10003"
+
+
+def test_a_welcome_that_names_the_newcomer_is_a_mention_of_the_member_they_are(
+    engine: Engine, workspace: int, tmp_path: Path
+) -> None:
+    welcome = line("01 9:08:00", "小王(10001)", "欢迎@小赵 入群")
+    imported(engine, workspace, write(tmp_path, "a.txt", ("读书会", JOIN + welcome + FIRST_WORDS)))
+    with engine.connect() as connection:
+        received = connection.execute(
+            select(members.c.external_id, member_days.c.mentions_received).join(
+                members, members.c.id == member_days.c.member_id
+            )
+        ).all()
+    assert ("10003", 1) in [tuple(r) for r in received]
+    before = table_states(engine)
+    with engine.begin() as connection:
+        refill_everything(connection)
+    fill_rollups(engine)
+    assert table_states(engine) == before

@@ -203,7 +203,9 @@ def _members_in_group(connection: Connection, group_id: int, member_ids: list[in
 def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
     """The group's events of each name-only member moved to the member it is, in place; what they had
     rolled up recomputed; the name-only members' memberships of the group removed."""
-    recompute_events(connection, _repoint(connection, links, group_id))
+    moved = _repoint(connection, links, group_id)
+    since = _earliest(connection, moved)
+    recompute_events(connection, moved + _repoint_mentions(connection, links, group_id, since))
     for chunk in chunked(sorted(links)):
         for table in (memberships, member_days):
             connection.execute(
@@ -296,7 +298,8 @@ def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_
         for row in driver_rows(connection, "SELECT group_id FROM memberships WHERE member_id = ?", [gone_id])
     )
     before = _count_events(connection, gone_id)
-    changed = _repoint(connection, {gone_id: kept_id}, None) + _repoint_mentions(connection, gone_id, kept_id)
+    links = {gone_id: kept_id}
+    changed = _repoint(connection, links, None) + _repoint_mentions(connection, links)
     recompute_events(connection, changed)
     _carry_roles(connection, gone_id, kept_id)
     for table in (memberships, member_days):
@@ -326,21 +329,43 @@ def merge_members(connection: Connection, workspace_id: int, gone_id: int, kept_
     return Merged(before, in_groups)
 
 
-def _repoint_mentions(connection: Connection, gone_id: int, kept_id: int) -> list[int]:
-    """Messages that mention `gone_id` made to mention `kept_id` (their payload's member ids); returns
-    their ids. Reads every message with mentions: a merge is an operator's rare act, not an import's."""
+def _repoint_mentions(
+    connection: Connection, links: dict[int, int], group_id: int | None = None, since_us: int | None = None
+) -> list[int]:
+    """Messages that mention members `links` maps made to mention the members they map to (their
+    payload's member ids), in one group from a time on, or (None) everywhere; returns their ids. Reads
+    the messages with mentions of that span: for a merge every one, which an operator's rare act can
+    afford; for a link, those of the group from the name-only member's first event on (a welcome names a
+    newcomer after they join)."""
+    where = "payload LIKE ?"
+    parameters: list[Any] = ['%"mentions"%']
+    if group_id is not None:
+        where = "group_id = ? AND ts_us >= ? AND " + where
+        parameters = [group_id, since_us if since_us is not None else 0, *parameters]
     changed: list[tuple[str, int]] = []
     for event_id, payload in driver_rows(
-        connection, "SELECT id, payload FROM events WHERE payload LIKE ?", ['%"mentions"%']
+        connection, f"SELECT id, payload FROM events WHERE {where}", parameters
     ):
         data = orjson.loads(payload)
         mentioned = data.get("mentions") if isinstance(data, dict) else None
-        if isinstance(mentioned, list) and gone_id in mentioned:
-            data["mentions"] = [kept_id if m == gone_id else m for m in mentioned]
+        if isinstance(mentioned, list) and any(m in links for m in mentioned):
+            data["mentions"] = [links.get(m, m) for m in mentioned]
             changed.append((orjson.dumps(data).decode(), event_id))
     if changed:
         driver_executemany(connection, "UPDATE events SET payload = ? WHERE id = ?", changed)
     return [event_id for _, event_id in changed]
+
+
+def _earliest(connection: Connection, event_ids: list[int]) -> int | None:
+    """The earliest time of the events."""
+    earliest: int | None = None
+    for chunk in chunked(event_ids):
+        (row,) = driver_rows(
+            connection, f"SELECT min(ts_us) FROM events WHERE id IN ({placeholders(len(chunk))})", chunk
+        )
+        if row[0] is not None and (earliest is None or row[0] < earliest):
+            earliest = int(row[0])
+    return earliest
 
 
 def _count_events(connection: Connection, member_id: int) -> int:
