@@ -55,8 +55,9 @@ def link_name_only_members(
 
     `named` are name-only members the caller knows these groups' new events name (a name-only member who
     only speaks is found only so); those of the groups' joins, leaves and other system events are found
-    here. What is read costs in proportion to the new events and the groups' system events, not to their
-    whole history.
+    here. Finding whom to link reads the new events and the groups' system events, not their whole
+    history; moving what is linked reads the group's events once, and its messages with mentions from the
+    first moved event on.
     """
     present: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups they appear in
     linked: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups where they were linked
