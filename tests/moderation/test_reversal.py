@@ -219,10 +219,12 @@ def test_the_member_cannot_appeal_a_case_the_moderators_overturned(engine: Engin
     _overturn(engine, workspace, case_id, timedelta(hours=1))
     with engine.begin() as connection:
         appeal = store.appeal_for_case(connection, case_id)
-        assert appeal is not None and appeal.state == "open"
+        assert appeal is not None and appeal.state == "closed"  # the link the member never used
         with pytest.raises(ModerationError, match="there is nothing to appeal"):
             service.file_appeal(connection, appeal.token, "please", T0 + timedelta(hours=2))
         assert store.appeal_for_case(connection, case_id) == appeal
+        open_ones = store.appeal_list(connection, workspace, "open")
+    assert case_id not in [a.case_id for a in open_ones]
 
 
 def test_only_an_appeal_the_member_filed_is_decided(engine: Engine, workspace: int) -> None:

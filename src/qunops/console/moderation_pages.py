@@ -42,7 +42,7 @@ from qunops.store.schema import actions, groups, members
 router = APIRouter()
 
 REVIEW_STATES = ("pending", "confirmed", "overturned")
-APPEAL_STATES = ("filed", "open", "upheld", "rejected", "all")
+APPEAL_STATES = ("filed", "open", "upheld", "rejected", "closed", "all")
 ACTION_STATES = ("recommended", "done", "failed", "withdrawn", "all")
 
 # Ids of rows with an `Integer` id (32 bits on PostgreSQL): a larger one names no row, and asking the
@@ -829,6 +829,7 @@ i18n.ZH.update(
         "Open": "未提交",
         "Upheld": "已支持",
         "Rejected": "已驳回",
+        "Closed": "已关闭",
         "Uphold": "支持申诉",
         "Overturn this decision": "推翻这个决定",
         "The penalty is lifted, what nobody carried out yet is withdrawn, and the member is told if "

@@ -1037,6 +1037,7 @@ def _overturn(
     if case.state != "overturned":
         store.set_review(connection, case.id, "overturned", actor.user_id, review_reason, now)
         _learn(connection, workspace_id, case.id, is_spam=False, actor=actor, now=now)
+        store.close_unfiled_appeal(connection, case.id, now)  # there is nothing left to appeal
     return _lift_case_penalties(connection, workspace_id, case, actor, reason, now, ports)
 
 

@@ -730,6 +730,15 @@ def file_appeal_row(connection: Connection, appeal_id: int, statement: str, now:
     )
 
 
+def close_unfiled_appeal(connection: Connection, case_id: int, now: datetime) -> None:
+    """The case's appeal link, if the member never used it, closed: the case went their way."""
+    connection.execute(
+        update(appeals)
+        .where(appeals.c.case_id == case_id, appeals.c.state == "open")
+        .values(state="closed", decided_us=to_us(now))
+    )
+
+
 def decide_appeal_row(
     connection: Connection, appeal_id: int, state: str, reason: str, user_id: int | None, now: datetime
 ) -> None:

@@ -394,7 +394,7 @@ appeals = Table(
     Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
     Column("case_id", ForeignKey("moderation_cases.id", ondelete="CASCADE"), nullable=False, unique=True),
     Column("token", String(64), nullable=False, unique=True),  # the member's secret link
-    Column("state", String(16), nullable=False),  # open / filed / upheld / rejected
+    Column("state", String(16), nullable=False),  # open / filed / upheld / rejected / closed (unused)
     Column("statement", Text, nullable=True),
     Column("filed_us", BigInteger, nullable=True),
     Column("decision_reason", Text, nullable=True),
