@@ -196,3 +196,29 @@ def test_a_welcome_that_names_the_newcomer_is_a_mention_of_the_member_they_are(
         refill_everything(connection)
     fill_rollups(engine)
     assert table_states(engine) == before
+
+
+def test_a_wechat_invitation_in_plain_text_is_of_the_member_who_then_speaks(
+    engine: Engine, workspace: int, tmp_path: Path
+) -> None:
+    # WeChatMsg / MemoTrace CSV: the invitation names 李四 by display name; their message has a wxid.
+    from tests.importers.test_wechat import MEMOTRACE_HEADER, _csv
+
+    def row(n: int, kind: str, text: str, name: str, wxid: str) -> list[str]:
+        stamp = 1704067200 + 60 * n
+        return [str(n), "217", kind, "0", "0", str(stamp), "", text, "", "", name, wxid]
+
+    path = tmp_path / "读书会.csv"
+    path.write_bytes(
+        _csv(
+            [
+                MEMOTRACE_HEADER.split(","),
+                row(1, "1", "大家好", "张三", "wxid_zhang"),
+                row(2, "10000", '"张三"邀请"李四"加入了群聊', "", ""),
+                row(3, "1", "谢谢邀请", "李四", "wxid_li"),
+            ]
+        )
+    )
+    summary = imported(engine, workspace, path)
+    assert summary["members"] == 2
+    assert member_rows(engine) == {"wxid_zhang": (False, 1, None), "wxid_li": (True, 1, "wxid_zhang")}
