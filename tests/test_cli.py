@@ -534,3 +534,24 @@ def test_a_read_only_database_is_refused_by_commands_that_write_and_read_by_the_
     assert path.read_bytes() == before
     listed = run("groups")
     assert listed.returncode == 0 and "测试群" in listed.stdout
+
+
+def test_a_second_workspace_can_have_the_first_ones_admin(tmp_path: Path) -> None:
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}"}
+    env.pop("QUNOPS_ADMIN_PASSWORD", None)
+    assert qunops("init", "--password", "correct horse", env=env, cwd=tmp_path).returncode == 0
+    wrong = qunops("init", "--workspace", "second", "--password", "wrong horse", env=env, cwd=tmp_path)
+    assert one_line_error(wrong).startswith("error: user 'admin' exists already, with another password")
+    for slug, extra in (("second", ["--password", "correct horse"]), ("third", [])):
+        made = qunops("init", "--workspace", slug, *extra, env=env, cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        assert f"workspace {slug} created with admin admin (an existing user)" in made.stdout
+    from qunops.store import accounts
+    from qunops.store.db import open_engine
+
+    engine = open_engine(env["QUNOPS_DATABASE_URL"])
+    with engine.connect() as connection:
+        admin = accounts.user_named(connection, "admin")
+        assert accounts.password_is(connection, admin, "correct horse")
+        assert [m.slug for m in accounts.memberships_of(connection, admin)] == ["main", "second", "third"]
+    engine.dispose()

@@ -108,13 +108,28 @@ def init(
     except (ZoneInfoNotFoundError, ValueError):
         raise CliError(f"--timezone: unknown timezone {zone!r}") from None
     _, engine = settings_and_engine(database, migrate=True)  # after the checks: it creates the file
-    if password is None:
+    # A second workspace in the same database may have a user of the first as its admin: they keep their
+    # password (a password given must be theirs; `qunops password` changes it).
+    with engine.connect() as connection:
+        try:
+            existing: int | None = accounts.user_named(connection, admin)
+        except AccountError:
+            existing = None
+        theirs = existing is None or password is None or accounts.password_is(connection, existing, password)
+        if not theirs:
+            raise CliError(
+                f"user {admin!r} exists already, with another password: give theirs (or none) to make "
+                "them admin of the new workspace too, or name another user with --admin"
+            )
+    if existing is None and password is None:
         password = typer.prompt("password for " + admin, hide_input=True, confirmation_prompt=True)
     with engine.begin() as connection:
         workspace_id = accounts.create_workspace(connection, workspace, name, zone)
-        user_id = accounts.create_user(connection, admin, password)
-        accounts.grant(connection, workspace_id, user_id, WorkspaceRole.ADMIN)
-    out.print(f"workspace [bold]{workspace}[/bold] created with admin [bold]{admin}[/bold]")
+        whose = " (an existing user)" if existing is not None else ""
+        if existing is None:
+            existing = accounts.create_user(connection, admin, password or "")
+        accounts.grant(connection, workspace_id, existing, WorkspaceRole.ADMIN)
+    out.print(f"workspace [bold]{workspace}[/bold] created with admin [bold]{admin}[/bold]{whose}")
 
 
 @app.command("password")
