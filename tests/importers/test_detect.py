@@ -269,3 +269,21 @@ def test_utf16_without_a_byte_order_mark_says_so() -> None:
             "chat.txt: not UTF-8 text (looks like UTF-16 without a byte order mark): "
             "re-export or convert to UTF-8"
         )
+
+
+def test_a_database_and_other_binary_files_are_not_called_utf16(tmp_path: Path) -> None:
+    # An import of the folder that holds qunops's own database met its files.
+    import sqlite3
+
+    database = tmp_path / "q.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(1000)])
+    connection.close()
+    with pytest.raises(ImportFormatError) as found:
+        detect(SourceFile.from_path(database))
+    assert found.value.message == f"{database}: a SQLite database, not a chat export"
+    zeros = memory_source(bytes(32768), "q.db-shm")  # a database's shared memory: zeros, mostly
+    with pytest.raises(ImportFormatError) as binary:
+        detect(zeros)
+    assert "not a known export format" in binary.value.message

@@ -602,6 +602,7 @@ ZH: dict[str, str] = {
     "not a file or folder (a device, pipe or socket): name the export file itself": (
         "不是文件或文件夹（是设备、管道或套接字）：请指定导出文件本身"
     ),
+    "a SQLite database, not a chat export": "这是 SQLite 数据库，不是聊天记录导出",
     "a zip inside a zip is not read: unpack the outer zip and import what it holds": (
         "不读取 zip 里的 zip：请先解压外层 zip，再导入其中的内容"
     ),

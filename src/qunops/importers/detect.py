@@ -32,6 +32,7 @@ EMPTY_FOLDER = Text("the folder is empty")
 NO_SUCH_PATH = Text("no such file or folder")
 NOT_A_FILE = Text("not a file or folder (a device, pipe or socket): name the export file itself")
 ZIP_IN_ZIP = Text("a zip inside a zip is not read: unpack the outer zip and import what it holds")
+SQLITE_DATABASE = Text("a SQLite database, not a chat export")
 UTF16_NO_BOM = Text(
     "not UTF-8 text (looks like UTF-16 without a byte order mark): re-export or convert to UTF-8"
 )
@@ -182,6 +183,8 @@ def _not_an_export(head: bytes) -> str:
         # Only the text importers' encodings (UTF-8, GB18030) are read; UTF-16 exports are rare enough
         # that saying how to convert them beats a second decoding path in every text importer.
         return UTF16
+    if head.startswith(b"SQLite format 3\x00"):
+        return SQLITE_DATABASE
     if _looks_utf16(head):
         return UTF16_NO_BOM
     tried = ", ".join(i.name for i in IMPORTERS)
@@ -205,7 +208,15 @@ def _looks_utf16(head: bytes) -> bool:
     if len(sample) < 8:
         return False
     half = len(sample) // 2
-    return max(sample[0::2].count(0), sample[1::2].count(0)) > 0.7 * half
+    for zeros, others in ((sample[0::2], sample[1::2]), (sample[1::2], sample[0::2])):
+        # Beside each zero, a character of text (a binary file, a database, has zeros on both sides).
+        beside = [other for zero, other in zip(zeros, others, strict=False) if zero == 0]
+        if len(beside) > 0.7 * half and sum(_TEXT_BYTE[b] for b in beside) > 0.9 * len(beside):
+            return True
+    return False
+
+
+_TEXT_BYTE = [b in (9, 10, 13) or 32 <= b < 127 for b in range(256)]
 
 
 def _head(source: SourceFile) -> bytes:
