@@ -30,3 +30,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(value)
     return value
+
+
+def refilled_from_scratch(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table after the rollups and memberships are filled again from the first event (what
+    changes in place, a link or a merge, must leave them as this)."""
+    from qunops.store.rollups import fill_rollups, refill_everything
+
+    with engine.begin() as connection:
+        refill_everything(connection)
+    fill_rollups(engine)
+    return table_states(engine)

@@ -9,10 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from qunops.ingestion import import_paths
-from qunops.store.rollups import fill_rollups, refill_everything
 from qunops.store.schema import events, group_days, member_days, members, memberships
 from tests.importers.test_qq import HEADER
-from tests.store_helpers import table_states
+from tests.store_helpers import refilled_from_scratch, table_states
 
 
 def line(stamp: str, sender: str, text: str) -> str:
@@ -69,10 +68,7 @@ def test_a_name_only_join_is_the_member_who_then_speaks(
     assert sum(new_speakers) >= 1  # 小赵 spoke as a new member on the day of the join
     # What the link left in the rollups is what a fill of the whole log from scratch gives.
     before = table_states(engine)
-    with engine.begin() as connection:
-        refill_everything(connection)
-    fill_rollups(engine)
-    assert table_states(engine) == before
+    assert refilled_from_scratch(engine) == before
 
 
 def test_a_join_stored_by_an_earlier_import_is_linked_by_the_next(
@@ -90,10 +86,7 @@ def test_a_join_stored_by_an_earlier_import_is_linked_by_the_next(
     with engine.connect() as connection:
         assert connection.execute(select(member_days.c.member_id).distinct()).scalars().all() != []
     before = table_states(engine)
-    with engine.begin() as connection:
-        refill_everything(connection)
-    fill_rollups(engine)
-    assert table_states(engine) == before
+    assert refilled_from_scratch(engine) == before
     # Importing either file again changes nothing.
     for name in ("first.txt", "second.txt"):
         again = imported(engine, workspace, tmp_path / name)
@@ -192,10 +185,7 @@ def test_a_welcome_that_names_the_newcomer_is_a_mention_of_the_member_they_are(
         ).all()
     assert ("10003", 1) in [tuple(r) for r in received]
     before = table_states(engine)
-    with engine.begin() as connection:
-        refill_everything(connection)
-    fill_rollups(engine)
-    assert table_states(engine) == before
+    assert refilled_from_scratch(engine) == before
 
 
 def test_a_wechat_invitation_in_plain_text_is_of_the_member_who_then_speaks(

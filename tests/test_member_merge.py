@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from qunops.ingestion import import_paths
 from qunops.store.aliases import MergeError, merge_members
 from qunops.store.db import bulk_writing
-from qunops.store.rollups import fill_rollups, refill_everything
+from qunops.store.rollups import fill_rollups
 from qunops.store.schema import (
     audit_log,
     events,
@@ -29,7 +29,7 @@ from qunops.store.schema import (
     penalties,
 )
 from tests.moderation.test_service import member_id, offend
-from tests.store_helpers import table_states
+from tests.store_helpers import refilled_from_scratch, table_states
 from tests.test_console import cheap_password_hashes, client, log_in
 
 __all__ = ["cheap_password_hashes", "client"]  # fixtures these tests use
@@ -95,10 +95,7 @@ def test_you_merged_into_the_exporter(engine: Engine, workspace: int, tmp_path: 
         assert inviter == dave
     # The rollups are what a fill of the whole log gives.
     merged = table_states(engine)
-    with engine.begin() as connection:
-        refill_everything(connection)
-    fill_rollups(engine)
-    assert table_states(engine) == merged
+    assert refilled_from_scratch(engine) == merged
     # The same export again adds nothing; a later one gives "You"'s new lines to Dave.
     assert imported(engine, workspace, chat)["events_new"] == 0
     chat.write_text(LATER, encoding="utf-8")
@@ -276,10 +273,7 @@ def test_mentions_of_the_merged_member_become_mentions_of_the_one_kept(
         )
     assert received[kept] == 2 and gone not in received  # both mentions are the one person's
     before = table_states(engine)
-    with engine.begin() as connection:
-        refill_everything(connection)
-    fill_rollups(engine)
-    assert table_states(engine) == before
+    assert refilled_from_scratch(engine) == before
 
 
 def test_merging_needs_a_login_and_the_form_token(client: TestClient, engine: Engine, workspace: int) -> None:
