@@ -1,4 +1,5 @@
-"""Name-only members linked to the member they name, group by group.
+"""One person, one member: name-only members linked to the member they name, group by group, after each
+imported file; and two members an operator merges, for what no export can tell (`merge_members`).
 
 Some exports name people in their system lines by display name only, while their messages carry a
 platform id: a plain-text WeChat invitation (`"张三"邀请"李四"加入了群聊`), a QQ TXT join
@@ -16,6 +17,10 @@ to that member in place (event ids stay: moderation flags refer to them), the ro
 are recomputed, and the name-only member's membership of the group goes. Where two members of the group
 have used the name, nothing is linked: a wrong link would merge two people. Re-importing a file links
 what an earlier import of it stored before this existed.
+
+A merge moves a member's events in every group the same way, with their names, roles and moderation
+history, and leaves the member as a row pointing to the one kept (`members.merged_into`), which the
+writer follows for the identity's later events.
 """
 
 from __future__ import annotations
