@@ -54,6 +54,12 @@ def identity(engine: Engine, external_id: str, workspace: int | None = None) -> 
         return int(connection.execute(select(members.c.id).where(condition)).scalar_one())
 
 
+def form_token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found[1]
+
+
 def imported(engine: Engine, workspace: int, path: Path) -> dict[str, object]:
     report = import_paths(engine, workspace, [path], "UTC")
     assert report.ok, [f.error for f in report.files]
@@ -202,15 +208,14 @@ def test_the_member_page_merges_and_the_merged_member_leads_to_the_one_kept(
     assert log_in(client, "admin", "correct horse") == 303
     page = client.get(f"/members/{gone}")
     assert "Same person as another member" in page.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    refused = client.post(f"/members/{gone}/merge", data={"into": "abc", "csrf_token": token[1]})
+    token = form_token(page.text)
+    refused = client.post(f"/members/{gone}/merge", data={"into": "abc", "csrf_token": token})
     assert refused.status_code == 400 and "the number in its page" in refused.text
-    itself = client.post(f"/members/{gone}/merge", data={"into": str(gone), "csrf_token": token[1]})
+    itself = client.post(f"/members/{gone}/merge", data={"into": str(gone), "csrf_token": token})
     assert itself.status_code == 400 and f"member {gone} cannot be merged into itself" in itself.text
     done = client.post(
         f"/members/{gone}/merge",
-        data={"into": str(kept), "reason": "two phones", "csrf_token": token[1]},
+        data={"into": str(kept), "reason": "two phones", "csrf_token": token},
         follow_redirects=False,
     )
     assert done.status_code == 303 and done.headers["location"] == f"/members/{kept}?merged={gone}"
@@ -238,9 +243,8 @@ def test_a_viewer_sees_no_merge_form_and_cannot_merge(
     assert log_in(client, "viewer", "viewer password") == 303
     page = client.get(f"/members/{gone}")
     assert page.status_code == 200 and "Same person as another member" not in page.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    refused = client.post(f"/members/{gone}/merge", data={"into": str(kept), "csrf_token": token[1]})
+    token = form_token(page.text)
+    refused = client.post(f"/members/{gone}/merge", data={"into": str(kept), "csrf_token": token})
     assert refused.status_code == 403
 
 
