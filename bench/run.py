@@ -26,6 +26,11 @@ SUITES: dict[str, tuple[str, list[str], str]] = {
     "ingest": ("bench.ingest", ["1000000"], "Event-log ingest, 1,000,000 events"),
     "imports": ("bench.imports.run", ["1000000"], "Importing 1,000,000-message exports"),
     "import-memory": ("bench.imports.memory", ["2500000"], "Importing 1 GB exports: peak memory"),
+    "import-bounds": (
+        "bench.imports.bounds",
+        ["1000000"],
+        "Where an import's time goes, and the least it could take here",
+    ),
     "import-links": ("bench.imports.links", ["300000"], "Linking name-only newcomers during an import"),
     "analytics": (
         "bench.analytics.run",

@@ -13,6 +13,7 @@ import psutil
 import pytest
 from sqlalchemy import Engine
 
+import qunops.importers.parse_process as parse_process
 import qunops.ingestion as ingestion
 from qunops.ingestion import ImportReport, import_paths
 from qunops.store import accounts
@@ -105,7 +106,7 @@ def _import(
     paths: list[Path],
     **options: Any,
 ) -> ImportReport:
-    monkeypatch.setattr(ingestion, "PARSE_PROCESS_FROM", 0 if in_child else 2**62)
+    monkeypatch.setattr(parse_process, "PARSE_PROCESS_FROM", 0 if in_child else 2**62)
     return import_paths(store[0], store[1], paths, ZONE, **options)
 
 
@@ -196,7 +197,7 @@ def test_rollups_computed_while_waiting_for_the_parse_process_equal_a_fill_after
 
     here, there = two_stores
     reference = _import(monkeypatch, False, here, [export], batch_size=30)
-    monkeypatch.setattr(ingestion.queue, "Queue", _SlowChildQueue)
+    monkeypatch.setattr(parse_process.queue, "Queue", _SlowChildQueue)
     monkeypatch.setattr(ingestion, "fill_within", step)
     monkeypatch.setattr(ingestion, "FILL_STEP_LEAST", 1)
     monkeypatch.setattr(ingestion, "FILL_STEP_MOST", 45)
@@ -225,7 +226,7 @@ def test_a_file_that_fails_after_rollups_were_computed_inside_its_import_leaves_
 
     _, there = two_stores
     before = _tables(there)
-    monkeypatch.setattr(ingestion.queue, "Queue", _SlowChildQueue)
+    monkeypatch.setattr(parse_process.queue, "Queue", _SlowChildQueue)
     monkeypatch.setattr(ingestion, "fill_within", step)
     monkeypatch.setattr(ingestion, "FILL_STEP_LEAST", 1)
     monkeypatch.setattr(ingestion, "FILL_STEP_MOST", 45)

@@ -43,9 +43,12 @@ def isolated(
         "    time.sleep(0.02)\n"
         "out, err = p.communicate()\n"
         "s = time.perf_counter() - t\n"
-        "r = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, tree // 1024)\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "r = max(usage.ru_maxrss, tree // 1024)\n"
         "sys.stderr.write(err[-3000:])\n"
-        "print(json.dumps({'seconds': s, 'peak_kib': r, 'code': p.returncode, 'out': out[-3000:]}))\n"
+        "cpu = usage.ru_utime + usage.ru_stime\n"
+        "outcome = {'seconds': s, 'cpu': cpu, 'peak_kib': r, 'code': p.returncode, 'out': out[-3000:]}\n"
+        "print(json.dumps(outcome))\n"
     )
     finished = subprocess.run(
         [sys.executable, "-c", wrapper, *command], env=env, cwd=cwd, capture_output=True, text=True
@@ -55,7 +58,12 @@ def isolated(
     result = json.loads(finished.stdout.strip().splitlines()[-1])
     if result["code"] != 0:
         raise RuntimeError(f"{' '.join(command[:3])} failed: {finished.stderr[-2000:]}")
-    return {"seconds": result["seconds"], "peak_mib": result["peak_kib"] / 1024, "stdout": result["out"]}
+    return {
+        "seconds": result["seconds"],
+        "cpu_seconds": result["cpu"],  # user and system time of the command and the processes it waited for
+        "peak_mib": result["peak_kib"] / 1024,
+        "stdout": result["out"],
+    }
 
 
 def ensure_tools() -> dict[str, Path | None]:

@@ -252,27 +252,35 @@ def match_answers(
 
     Another person (a member or an operator account, never a bot) answers a question by replying to it
     or mentioning the asker within the answer window, or by writing anything within the follow window.
+    `events` are in the order they happened, and so are the `questions` among them.
     """
     answered: list[tuple[StoredEvent, int, float]] = []
-    messages = [e for e in events if e.kind == EventKind.MESSAGE and e.member_id is not None]
-    times = [e.ts_us for e in messages]
-    # Events come in the order they happened, which for the same time stamp is the export's order: an
-    # answer written in the same minute (exports with minute precision) follows its question there.
-    place = {id(e): index for index, e in enumerate(messages)}
     window_us = thresholds.answer_window_s * 1_000_000
     follow_us = thresholds.answer_follow_s * 1_000_000
-    bot = AccountKind.BOT
+    bot, message = AccountKind.BOT, EventKind.MESSAGE
+    count = len(events)
+    # Events come in the order they happened, which for the same time stamp is the export's order: an
+    # answer written in the same minute (exports with minute precision) follows its question there. One
+    # walk over the events finds each question's place (a fill asks this of every day with a question).
+    walked = 0
+    times: list[int] | None = None
     for question in questions:
         asked_us, asker = question.ts_us, question.member_id
+        place = walked
+        while place < count and events[place] is not question:
+            place += 1
+        if place < count:
+            walked, start = place, place + 1
+        else:  # not among the events: whatever came after its time
+            times = times if times is not None else [e.ts_us for e in events]
+            start = bisect_right(times, asked_us)
         limit, follow = asked_us + window_us, asked_us + follow_us
-        at = place.get(id(question))
-        start = at + 1 if at is not None else bisect_right(times, asked_us)
-        for index in range(start, len(messages)):
-            candidate = messages[index]
+        for index in range(start, count):
+            candidate = events[index]
             if candidate.ts_us > limit:
                 break
             member = candidate.member_id
-            if member is None or member == asker or accounts.get(member) is bot:
+            if candidate.kind != message or member is None or member == asker or accounts.get(member) is bot:
                 continue
             if (
                 candidate.ts_us <= follow
