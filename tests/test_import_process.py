@@ -18,8 +18,10 @@ import qunops.ingestion as ingestion
 from qunops.ingestion import ImportReport, import_paths
 from qunops.store import accounts
 from qunops.store.db import open_engine, upgrade
-from qunops.store.rollups import fill_within
-from tests.store_helpers import table_states
+from qunops.store.rollups import fill_rollups, fill_within, newest_event_id, rolled_up_through
+from tests.importers.test_qq import HEADER
+from tests.store_helpers import refilled_from_scratch, table_states
+from tests.test_aliases import line
 
 ZONE = "Asia/Shanghai"
 WHATSAPP = """12/03/2024, 09:00 - Messages and calls are end-to-end encrypted.
@@ -236,3 +238,49 @@ def test_a_file_that_fails_after_rollups_were_computed_inside_its_import_leaves_
     assert sum(steps) > 45  # rollups were computed inside the transaction before the error
     assert _tables(there) == before
     assert not _children()
+
+
+def test_members_linked_after_their_days_were_rolled_up_inside_the_import_are_rolled_up_by_the_fill(
+    monkeypatch: pytest.MonkeyPatch, two_stores: Any, tmp_path: Path
+) -> None:
+    """A newcomer joins by name only and speaks with an id days later; the rollups reached the join while
+    the import waited for its parse process. Linking the two leaves those days to the fill after the
+    import (the mark moves back before the first moved event) rather than recomputing them inside the
+    file's transaction, and the tables come out as an import in one process gives them."""
+    chat = "".join(
+        line(f"{day:02d} 9:00:00", "小王(10001)", f"早 {day}")
+        + line(f"{day:02d} 9:01:00", "系统消息(10000)", f"小王邀请新人{day}加入了本群")
+        + line(f"{day:02d} 9:02:00", "小李(10002)", "欢迎")
+        + "".join(line(f"{day:02d} 10:{n:02d}:00", "小李(10002)", f"聊 {n}") for n in range(6))
+        + (line(f"{day:02d} 11:00:00", f"新人{day - 3}({20000 + day - 3})", "大家好") if day > 3 else "")
+        for day in range(1, 21)
+    )
+    export = tmp_path / "全部消息记录.txt"
+    export.write_text(HEADER.format(title="读书会") + chat, encoding="utf-8")
+    marks: list[tuple[int, int]] = []  # (rollup mark, newest event) when the fill after the import starts
+
+    def step(connection: Any, least: int, most: int) -> int:
+        return fill_within(connection, least, most)
+
+    def fill(engine: Engine, *args: Any, **kwargs: Any) -> Any:
+        with engine.connect() as connection:
+            marks.append((rolled_up_through(connection), newest_event_id(connection)))
+        return fill_rollups(engine, *args, **kwargs)
+
+    here, there = two_stores
+    reference = _import(monkeypatch, False, here, [export], batch_size=20)
+    monkeypatch.setattr(parse_process.queue, "Queue", _SlowChildQueue)
+    monkeypatch.setattr(ingestion, "fill_within", step)
+    monkeypatch.setattr(ingestion, "fill_rollups", fill)
+    monkeypatch.setattr(ingestion, "FILL_STEP_LEAST", 1)
+    monkeypatch.setattr(ingestion, "FILL_STEP_MOST", 30)
+    stepped = _import(monkeypatch, True, there, [export], batch_size=20)
+    assert stepped.as_json() == reference.as_json()
+    # 小王, 小李 and 20 newcomers: the 17 who spoke are one member each, not two (the last 3 never spoke).
+    assert reference.as_json()["members"] == 2 + 20
+    # The rollups had reached the first linked join (day 1's events) before the link moved the mark back.
+    [(mark, newest)] = marks
+    assert 0 < mark < 20  # before the first moved event: the first join is the second event
+    assert newest > 100
+    assert _tables(here) == _tables(there)
+    assert refilled_from_scratch(there[0]) == table_states(there[0])

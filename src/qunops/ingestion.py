@@ -27,7 +27,7 @@ from qunops.importers.parse_process import ParseProcess, ParseProcessError
 from qunops.store.aliases import link_name_only_members
 from qunops.store.db import DATABASE_ERRORS, bulk_writing, driver_reason
 from qunops.store.ingest import EventWriter, IngestSummary
-from qunops.store.rollups import fill_rollups, fill_within
+from qunops.store.rollups import fill_rollups, fill_within, newest_event_id
 
 ProgressFn = Callable[[str, int], None]  # (file name, events read so far in it)
 
@@ -180,6 +180,7 @@ def _import_file(
         importer = detect(source, forced_format)
         report.format = importer.name
         with _file_transaction(engine, workspace_id, dry_run) as connection:
+            written_after = newest_event_id(connection)
             writer = EventWriter(connection, workspace_id, batch_size)
             parsed = ParseProcess.start(source, importer.name, zone, batch_size)
             if parsed is not None:
@@ -195,7 +196,7 @@ def _import_file(
                     stream = _counting(stream, source.name, progress)
                 summary = writer.write(stream, KeyMaker())
             linked = link_name_only_members(
-                connection, workspace_id, writer.group_ids, writer.name_only_members
+                connection, workspace_id, writer.group_ids, writer.name_only_members, written_after
             )
             summary.members = (summary.members - linked.gone) | linked.named
         total.add(summary)

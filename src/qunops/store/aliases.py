@@ -54,15 +54,20 @@ class Linked:
 
 
 def link_name_only_members(
-    connection: Connection, workspace_id: int, group_ids: Iterable[int], named: set[int]
+    connection: Connection,
+    workspace_id: int,
+    group_ids: Iterable[int],
+    named: set[int],
+    written_after: int | None = None,
 ) -> Linked:
     """Link the name-only members of the groups to the members they name (see the module).
 
     `named` are name-only members the caller knows these groups' new events name (a name-only member who
     only speaks is found only so); those of the groups' joins, leaves and other system events are found
-    here. Finding whom to link reads the new events and the groups' system events, not their whole
-    history; moving what is linked reads the group's events once, and its messages with mentions from the
-    first moved event on.
+    here. `written_after`: the caller's own events, written in its transaction, are those after this id
+    (see `rollups.recompute_events`). Finding whom to link reads the new events and the groups' system
+    events, not their whole history; moving what is linked reads the group's events once, and its messages
+    with mentions from the first moved event on.
     """
     present: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups they appear in
     linked: dict[int, set[int]] = defaultdict(set)  # name-only member -> groups where they were linked
@@ -93,7 +98,7 @@ def link_name_only_members(
             if len(same) == 1:
                 links[alias] = same.pop()
         if links:
-            _move(connection, group_id, links)
+            _move(connection, group_id, links, written_after)
             for alias, member in links.items():
                 linked[alias].add(group_id)
                 if alias in named:
@@ -206,12 +211,13 @@ def _members_in_group(connection: Connection, group_id: int, member_ids: list[in
     return found
 
 
-def _move(connection: Connection, group_id: int, links: dict[int, int]) -> None:
+def _move(connection: Connection, group_id: int, links: dict[int, int], written_after: int | None) -> None:
     """The group's events of each name-only member moved to the member it is, in place; what they had
     rolled up recomputed; the name-only members' memberships of the group removed."""
     moved = _repoint(connection, links, group_id)
     since = _earliest(connection, moved)
-    recompute_events(connection, moved + _repoint_mentions(connection, links, group_id, since))
+    changed = moved + _repoint_mentions(connection, links, group_id, since)
+    recompute_events(connection, changed, refill_after=written_after)
     for chunk in chunked(sorted(links)):
         for table in (memberships, member_days):
             connection.execute(

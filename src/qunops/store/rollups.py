@@ -99,7 +99,7 @@ def fill_rollups(
         while True:
             with collector_paused(), bulk_writing(engine, FILL_NAME) as connection:
                 done = rolled_up_through(connection)
-                newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+                newest = newest_event_id(connection)
                 if newest <= done:
                     break
                 upto = min(newest, done + chunk_events)
@@ -135,7 +135,7 @@ def fill_within(
     with collector_paused():
         one_at_a_time(connection, FILL_NAME)
         done = rolled_up_through(connection)
-        newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+        newest = newest_event_id(connection)
         if newest - done < max(1, least):
             return 0
         upto = min(newest, done + most)
@@ -170,14 +170,30 @@ def _fill_chunk(
     return touched
 
 
+def newest_event_id(connection: Connection) -> int:
+    """The id of the latest event written (0 before the first): events after it are written later."""
+    return connection.execute(select(func.max(events.c.id))).scalar() or 0
+
+
 def recompute_events(
-    connection: Connection, event_ids: list[int], thresholds: Thresholds = DEFAULT_THRESHOLDS
+    connection: Connection,
+    event_ids: list[int],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    refill_after: int | None = None,
 ) -> None:
     """Roll up again what events already rolled up touch, after they changed in place (events of a
     name-only member moved to the member they name: `store.aliases`). Events after the mark need nothing:
-    the fill takes them into account when it reaches them."""
+    the fill takes them into account when it reaches them.
+
+    `refill_after`: the events after this id are the caller's own, written in its transaction (an
+    import's file). Those of them the rollups reached (while the import waited for its parse process) are
+    left to the fill after the import instead, by moving the mark back before the first: that fill
+    shares its work with a second process, while recomputing here takes one, inside the transaction."""
     done = rolled_up_through(connection)
     rolled_up = sorted(event_id for event_id in event_ids if event_id <= done)
+    if refill_after is not None and rolled_up and rolled_up[-1] > refill_after:
+        _set_last_filled(connection, min(event_id for event_id in rolled_up if event_id > refill_after) - 1)
+        rolled_up = [event_id for event_id in rolled_up if event_id <= refill_after]
     if not rolled_up:
         return
     touched = _Touched()
@@ -208,7 +224,7 @@ def _second_process(engine: Engine, wanted: bool | None) -> SecondProcess | None
         return None
     if wanted is None:
         with engine.connect() as connection:
-            newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+            newest = newest_event_id(connection)
             if newest - rolled_up_through(connection) < SECOND_PROCESS_FROM:
                 return None
     try:
@@ -289,7 +305,7 @@ def _refresh_statistics(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as connection:
-        newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
+        newest = newest_event_id(connection)
         done = rolled_up_through(connection)
         # Only when the new events are many, also relative to what is there: a day's events over a
         # year of history change no plan, and ANALYZE of these tables costs a third of a second.
