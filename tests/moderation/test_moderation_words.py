@@ -8,6 +8,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
+from qunops.console.i18n import translate
+from qunops.core.texts import Text
 from qunops.moderation import store
 from qunops.store.schema import moderation_cases
 from tests.moderation.test_console_moderation import appealed_and_upheld, cases, client
@@ -84,3 +86,13 @@ def test_summaries_stored_with_category_codes_still_read_in_chinese(
     client.get("/language?set=zh&next=/", follow_redirects=False)
     page = client.get(f"/moderation/cases/{cases['penalised']}").text
     assert "条消息被标记（广告引流）" in page and "spam_ads" not in page
+
+
+def test_a_case_in_several_groups_lists_them_in_each_language_also_when_read_back() -> None:
+    summary = store.case_summary(3, ["读书会", "跑步群"], ["spam_ads"], False)
+    assert summary == "3 flagged messages in 读书会, 跑步群: ads and spam"
+    assert translate("zh", summary) == "读书会、跑步群：3 条消息被标记（广告引流）"
+    # As the store gives it back: the English it keeps, recognised again.
+    read = store._recognised_summary(str(summary), ["spam_ads"], False)
+    assert isinstance(read, Text) and translate("zh", read) == translate("zh", summary)
+    assert translate("zh", store.case_summary(1, [], [], True)).startswith("无群：1 条消息被标记")

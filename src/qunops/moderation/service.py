@@ -938,7 +938,7 @@ def _summarise(connection: Connection, case_id: int) -> dict[str, Any]:
                 categories.append(category)
     multi = any(f.get("rule") == "duplicate:accounts" for item in evidence for f in item.findings)
     groups_seen = sorted({item.group_name for item in evidence})
-    summary = store.case_summary(len(evidence), ", ".join(groups_seen), categories, multi)
+    summary = store.case_summary(len(evidence), groups_seen, categories, multi)
     store.update_case_summary(connection, case_id, categories, summary, multi)
     if evidence:
         store.set_case_group(connection, case_id, evidence[0].group_id)

@@ -219,14 +219,14 @@ def set_case_group(connection: Connection, case_id: int, group_id: int) -> None:
 
 def case_summary(
     count: int,
-    group_names: str,
+    group_names: Sequence[str],
     categories: Sequence[str],
     multi_account: bool,
     labels: Callable[[Sequence[str]], list[str]] | None = None,
 ) -> Text:
     """A case in one line: how many flagged messages, where, of which categories (named by `labels`:
     `category_members`, what this version writes, unless given)."""
-    where: str = group_names or Text("no group")
+    where: str = listing(group_names) if group_names else Text("no group")
     if count == 1:
         summary = Text("{count} flagged message in {groups}", count=count, groups=where)
     else:
@@ -282,7 +282,8 @@ def _recognised_summary(stored: str, categories: Sequence[str], multi_account: b
         found = re.fullmatch(r"(\d+) flagged messages? in (.*)", rest, re.DOTALL)
         if found is None:
             continue
-        names = "" if found[2] == "no group" else found[2]
+        # Group names were listed with ", ": split back so, a name that has one reads as two in Chinese.
+        names = [] if found[2] == "no group" else found[2].split(", ")
         rebuilt = recognised(stored, [case_summary(int(found[1]), names, categories, multi_account, labels)])
         if isinstance(rebuilt, Text):
             return rebuilt
