@@ -535,3 +535,33 @@ def test_another_workspace_s_appeal_is_not_found(
         headers={"X-CSRF-Token": token_of(client.get("/moderation").text)},
     )
     assert answer.status_code == 404
+
+
+def test_the_appeal_page_of_a_rejected_appeal_says_when_the_case_was_overturned_later(
+    client: TestClient, cases: dict[str, int], engine: Engine
+) -> None:
+    """The member appealed and was turned down; later the moderators found the case wrong. Their appeal
+    stays rejected (that was the decision then), and its page says the decision went their way after."""
+    token = appeal_token(engine, cases["penalised"])
+    form = client.get(f"/appeal/{token}")
+    client.post(f"/appeal/{token}", data={"statement": "not me", "csrf_token": token_of(form.text)})
+    log_in(client, "admin", "correct horse")
+    headers = {"X-CSRF-Token": token_of(client.get("/moderation").text)}
+    [appeal] = client.get("/api/moderation/appeals?state=filed").json()
+    decided = client.post(
+        f"/api/moderation/appeals/{appeal['id']}/decide",
+        json={"decision": "reject", "reason": "the link is an ad"},
+        headers=headers,
+    )
+    assert decided.status_code == 200
+    later = "the moderators overturned the decision later and lifted the penalty"
+    assert later not in client.get(f"/appeal/{token}").text  # rejected, and nothing changed since
+    client.post(
+        f"/api/moderation/cases/{cases['penalised']}/review",
+        json={"decision": "overturn", "reason": "the link was his own shop's page"},
+        headers=headers,
+    )
+    page = client.get(f"/appeal/{token}").text
+    assert "Rejected" in page and "the link is an ad" in page and later in page
+    client.get("/language?set=zh&next=/", follow_redirects=False)
+    assert "群管后来推翻了原决定，处罚已撤销" in client.get(f"/appeal/{token}").text

@@ -752,6 +752,7 @@ def _public_appeal(connection: Connection, request: Request, token: str) -> dict
         "user": None,
         "token": token,
         "nothing_to_appeal": service.LIFTED_NOTHING_TO_APPEAL,
+        "overturned_later": service.OVERTURNED_AFTER_APPEAL,
     }
 
 
@@ -1056,6 +1057,9 @@ i18n.ZH.update(
         "this appeal has already been decided": "这项申诉已经有了结果",
         "the decision was overturned and the penalty lifted: there is nothing to appeal": (
             "原决定已被推翻，处罚已撤销，无需申诉"
+        ),
+        "the moderators overturned the decision later and lifted the penalty": (
+            "群管后来推翻了原决定，处罚已撤销"
         ),
         "case {case} was already confirmed by {reviewer}": "案件 {case} 已由 {reviewer} 确认违规",
         "case {case} was already overturned by {reviewer}: an overturned case stays overturned, "

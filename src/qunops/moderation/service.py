@@ -97,6 +97,8 @@ APPEAL_FILED = Text("appeal filed by the member")
 LIFTED_NOTHING_TO_APPEAL = Text(
     "the decision was overturned and the penalty lifted: there is nothing to appeal"
 )
+# What the appeal page says when the moderators rejected the appeal and overturned the case later.
+OVERTURNED_AFTER_APPEAL = Text("the moderators overturned the decision later and lifted the penalty")
 AUDIT_REASONS = (RULES_EDITED, MORE_EVIDENCE, APPEAL_FILED)
 
 
