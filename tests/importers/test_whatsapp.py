@@ -108,3 +108,20 @@ def test_chat_names_from_file_names() -> None:
     assert chat_name("/x/WhatsApp Chat - Family.zip!_chat.txt") == "Family"
     assert chat_name("/x/WhatsApp Chat with Family (1).txt") == "Family"
     assert chat_name("/x/export.txt") == "export"
+
+
+def _week(header: str) -> str:
+    """An event group's week: messages on days 1 to 7, each day's date written by `header`."""
+    return "".join(f"{header.format(d=d)} - Ana: day {d}\n" for d in range(1, 8))
+
+
+def test_a_week_of_days_1_to_12_reads_as_consecutive_days_in_either_order() -> None:
+    """No day above 12 says which field is the day: the reading under which the dates lie on nearby days
+    wins (the first week of March, not the third of seven months), whichever the locale's order."""
+    day_first = run(WhatsAppText(), _week("{d:02d}/03/2024, 09:00").encode(), "WhatsApp Chat with Week.txt")
+    month_first = run(WhatsAppText(), _week("3/{d}/24, 9:00 AM").encode(), "WhatsApp Chat with Week.txt")
+    for events in (day_first, month_first):
+        assert [e.ts.isoformat() for e in events] == [f"2024-03-{d:02d}T09:00:00+00:00" for d in range(1, 8)]
+    # A single date is no evidence: "/" is read month first, as en-US phones write it.
+    [alone] = run(WhatsAppText(), b"01/03/2024, 09:00 - Ana: hi\n", "WhatsApp Chat with One.txt")
+    assert alone.ts.isoformat() == "2024-01-03T09:00:00+00:00"

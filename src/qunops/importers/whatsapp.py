@@ -409,10 +409,17 @@ def _headers(source: SourceFile) -> Iterator[re.Match[str]]:
 
 
 def _date_order(source: SourceFile) -> str:
-    """ "YMD", "DMY" or "MDY": which field of the dates is which, decided from all the file's headers."""
+    """ "YMD", "DMY" or "MDY": which field of the dates is which, decided from all the file's headers.
+
+    A day above 12 settles it. Where none is (an export of days 1 to 12 only: a week's event group),
+    the order in which the dates run forward does, then the one under which they lie closer together:
+    a chat has messages on nearby days, so 01/03, 02/03, 03/03 is the first three days of March rather
+    than the third of January, February and March. Only with no evidence at all does the locale's
+    custom decide (en-US phones write M/D/YY; dotted and dashed dates are day-first locales)."""
     day_first_possible = month_first_possible = True
     backwards = {"DMY": 0, "MDY": 0}
-    previous: dict[str, tuple[int, int, int]] = {}
+    spread = {"DMY": 0, "MDY": 0}  # days between consecutive dates, added up
+    previous: dict[str, int] = {}
     separator = "/"
     last_date = ""
     for header in _headers(source):
@@ -430,16 +437,27 @@ def _date_order(source: SourceFile) -> str:
             day_first_possible = False
         if day_first_possible != month_first_possible:
             break  # a day above 12 settles the order: no need to read the rest of the file
-        for order, key in (("DMY", (c, b, a)), ("MDY", (c, a, b))):
-            if order in previous and key < previous[order]:
-                backwards[order] += 1
-            previous[order] = key
+        for order, (month, day) in (("DMY", (b, a)), ("MDY", (a, b))):
+            day_number = _day_number(c, month, day)
+            if order in previous:
+                backwards[order] += day_number < previous[order]
+                spread[order] += abs(day_number - previous[order])
+            previous[order] = day_number
     if day_first_possible != month_first_possible:
         return "DMY" if day_first_possible else "MDY"
     if backwards["DMY"] != backwards["MDY"]:
         return "DMY" if backwards["DMY"] < backwards["MDY"] else "MDY"
-    # No evidence either way: en-US phones write M/D/YY; dotted and dashed dates are day-first locales.
+    if spread["DMY"] != spread["MDY"]:
+        return "DMY" if spread["DMY"] < spread["MDY"] else "MDY"
     return "MDY" if separator == "/" else "DMY"
+
+
+def _day_number(year: int, month: int, day: int) -> int:
+    """The date's day count from year 1. Only dates whose month and day are both at most 12 are counted
+    (every month has those days); a field out of range is counted as the nearest valid one, for the parser
+    refuses that date anyway."""
+    year = year + 2000 if year < 100 else year
+    return datetime(max(year, 1), min(max(month, 1), 12), min(max(day, 1), 28)).toordinal()
 
 
 def _timestamp(match: re.Match[str], order: str) -> datetime:
