@@ -50,6 +50,7 @@ EVENTS = [
 def qunops(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "qunops.cli", *args],
+        stdin=subprocess.DEVNULL,  # never a terminal: a prompt gets nothing, as in a script
         capture_output=True,
         text=True,
         env=env,
@@ -458,6 +459,24 @@ def test_init_with_an_unknown_timezone_leaves_no_database_behind(tmp_path: Path)
     )
     assert one_line_error(result) == "error: --timezone: unknown timezone 'Mars/Olympus'"
     assert not (tmp_path / "q.db").exists()
+
+
+def test_an_init_that_fails_leaves_no_database_behind_but_keeps_one_that_was_there(tmp_path: Path) -> None:
+    """A refused password, or no answer at the password prompt, after the schema was made: the new file
+    goes again (left there, every other command would take it for a set-up database without a workspace)."""
+    database = tmp_path / "q.db"
+    env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("QUNOPS_ADMIN_PASSWORD", None)
+    short = qunops("init", "--password", "short", env=env, cwd=tmp_path)
+    assert one_line_error(short) == "error: a password has at least 8 characters"
+    unanswered = qunops("init", env=env, cwd=tmp_path)  # no terminal: the prompt gets nothing
+    assert unanswered.returncode != 0 and "Traceback" not in unanswered.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert qunops("init", "--password", "correct horse", env=env, cwd=tmp_path).returncode == 0
+    refused = qunops("init", "--workspace", "second", "--password", "wrong horse", env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "exists already, with another password" in refused.stderr
+    listed = qunops("groups", env=env, cwd=tmp_path)
+    assert listed.returncode == 0 and database.exists()  # the first workspace's database stays
 
 
 def without_file_permissions() -> list[str]:

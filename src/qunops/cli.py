@@ -21,6 +21,7 @@ from qunops.cli_support import (
     DatabaseOption,
     WorkspaceOption,
     err,
+    gone_unless_finished,
     out,
     settings_and_engine,
     workspace_of,
@@ -107,7 +108,17 @@ def init(
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise CliError(f"--timezone: unknown timezone {zone!r}") from None
-    _, engine = settings_and_engine(database, migrate=True)  # after the checks: it creates the file
+    with gone_unless_finished(database):
+        _, engine = settings_and_engine(database, migrate=True)  # after the checks: it creates the file
+        try:
+            _create_workspace(engine, workspace, name, admin, password, zone)
+        finally:
+            engine.dispose()  # before a file created in vain is removed
+
+
+def _create_workspace(
+    engine: Engine, workspace: str, name: str, admin: str, password: str | None, zone: str
+) -> None:
     # A second workspace in the same database may have a user of the first as its admin: they keep their
     # password (a password given must be theirs; `qunops password` changes it).
     with engine.connect() as connection:

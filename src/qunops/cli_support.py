@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -71,6 +73,26 @@ def settings_and_engine(
     else:
         require_current(engine)
     return settings, engine
+
+
+@contextmanager
+def gone_unless_finished(database: str | None) -> Iterator[None]:
+    """A SQLite file the command creates is removed again if the command ends before it is done (a
+    refused password, Ctrl-C at a prompt): a failed `qunops init` leaves no database without a workspace
+    behind, which the next `init` would find and every other command would take for a set-up one."""
+    try:
+        url = database if database is not None else load_settings().database_url
+    except ValidationError:
+        url = ""  # settings_and_engine says what is wrong with them
+    path = _sqlite_path(url)
+    new = path is not None and not path.exists()
+    try:
+        yield
+    except BaseException:
+        if new and path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal", "-turn"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
 
 
 def _sqlite_path(url: str) -> Path | None:
