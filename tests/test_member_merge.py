@@ -177,6 +177,10 @@ def test_the_command_asks_shows_and_merges(tmp_path: Path) -> None:
     chat.write_text(CHAT, encoding="utf-8")
     for args in (["init"], ["import", str(chat), "--tz", "UTC"]):
         subprocess.run([*qunops, *args], env=env, check=True, capture_output=True)
+    found = subprocess.run([*qunops, "members", "find", "DAV"], env=env, capture_output=True, text=True)
+    assert found.returncode == 0 and re.search(r"│\s+3 │ Dave\s+│ whatsapp │ 2018-01-30", found.stdout)
+    nobody = subprocess.run([*qunops, "members", "find", "Zoe"], env=env, capture_output=True, text=True)
+    assert nobody.returncode == 0 and "no member has used a name with 'Zoe' in it" in nobody.stdout
     shown = subprocess.run([*qunops, "members", "show", "1"], env=env, capture_output=True, text=True)
     assert shown.returncode == 0 and "member 1: You (whatsapp name:You)" in shown.stdout
     declined = subprocess.run(

@@ -1,4 +1,4 @@
-"""`qunops members`: look a member up, and merge two members who are the same person.
+"""`qunops members`: find members by name, look one up, and merge two who are the same person.
 
 Registered in `qunops.cli` as `app.add_typer(members_app, name="members")`.
 """
@@ -16,6 +16,42 @@ from qunops.cli_support import DatabaseOption, WorkspaceOption, console
 members_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 MemberId = Annotated[int, typer.Argument(help="A member's id (in the console, /members/<id>).", min=1)]
+
+
+@members_app.command("find")
+def find_command(
+    name: Annotated[str, typer.Argument(help="Part of a name they used (any case).")],
+    limit: Annotated[int, typer.Option(help="How many to list at most.", min=1)] = 50,
+    workspace: WorkspaceOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Members whose current or any earlier display name contains NAME, the most recently active first:
+    their ids, for `qunops members show` and `merge`."""
+    from rich.table import Table
+
+    from qunops.cli_support import CliError, settings_and_engine, workspace_of
+    from qunops.console.queries import search_members
+
+    if not name.strip():
+        raise CliError("give part of a name to look for")
+    _, engine = settings_and_engine(database, writes=False)
+    workspace_id, _ = workspace_of(engine, workspace)
+    with engine.connect() as connection:
+        found, total = search_members(connection, workspace_id, name.strip(), limit=limit)
+    out = console()
+    if not found:
+        out.print(f"no member has used a name with {escape(name.strip())!r} in it", highlight=False)
+        return
+    table = Table(title=f"{total} members" if total > len(found) else None)
+    for column in ("id", "name", "platform", "last active"):
+        table.add_column(column, justify="right" if column == "id" else "left")
+    for member in found:
+        label = escape(member.display_name) + (" (workspace account)" if member.is_operator else "")
+        last = member.last_day.isoformat() if member.last_day else "—"
+        table.add_row(str(member.id), label, member.platform, last)
+    out.print(table)
+    if total > len(found):
+        out.print(f"{total - len(found)} more: narrow the name, or raise --limit", highlight=False)
 
 
 @members_app.command("show")
