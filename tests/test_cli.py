@@ -452,6 +452,39 @@ def test_a_bad_database_option_names_the_option(tmp_path: Path) -> None:
     assert one_line_error(result) == "error: --database: folder /no/such/folder does not exist"
 
 
+def test_the_summary_says_which_timezone_local_times_were_read_in(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """WhatsApp writes times without a zone, Telegram's `date_unixtime` is absolute: only the first is
+    read in a timezone, and without --tz the summary says it was the workspace's and how to choose."""
+    chat = tmp_path / "WhatsApp Chat with Tea.txt"
+    chat.write_text("12/9/20, 23:16 - Alice: hello\n12/10/20, 08:01 - Bob: hi\n", encoding="utf-8")
+    telegram = tmp_path / "result.json"
+    message = {"id": 1, "type": "message", "date": "2020-12-09T23:16:00", "date_unixtime": "1607555760"}
+    telegram.write_text(
+        json.dumps(
+            {
+                "name": "Tea",
+                "type": "private_group",
+                "id": 5,
+                "messages": [{**message, "from": "Al", "from_id": "user1", "text": "hi"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    summary = json.loads(
+        qunops("import", str(chat), str(telegram), "--json", env=cli_env, cwd=tmp_path).stdout
+    )
+    zones = {Path(f["name"]).name: f["local_times_in"] for f in summary["files"]}
+    assert zones == {"WhatsApp Chat with Tea.txt": "Asia/Shanghai", "result.json": None}
+    text = qunops("import", str(chat), "--dry-run", env=cli_env, cwd=tmp_path).stdout
+    assert "local times read in Asia/Shanghai" in text and "needs --tz when it is first imported" in text
+    chosen = qunops(
+        "import", str(chat), "--dry-run", "--tz", "Europe/Berlin", env=cli_env, cwd=tmp_path
+    ).stdout
+    assert "local times read in Europe/Berlin" in chosen and "needs --tz" not in chosen
+
+
 def test_init_with_an_unknown_timezone_leaves_no_database_behind(tmp_path: Path) -> None:
     env = {**os.environ, "QUNOPS_DATABASE_URL": f"sqlite:///{tmp_path / 'q.db'}"}
     result = qunops(

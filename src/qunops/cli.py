@@ -224,7 +224,7 @@ def import_command(
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_import_summary(summary)
+        _print_import_summary(summary, zone_given=tz is not None)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -232,7 +232,7 @@ def import_command(
 SHOWN_SKIPPED = 20  # skipped lines, and skipped files, listed per run before "… and N more"
 
 
-def _print_import_summary(summary: dict[str, object]) -> None:
+def _print_import_summary(summary: dict[str, object], zone_given: bool) -> None:
     """Each file's outcome, the files passed over, then the totals. Piped output is not wrapped (a line
     per file, whatever its length); a terminal wraps as usual."""
     wrap = not out.is_terminal
@@ -250,6 +250,8 @@ def _print_import_summary(summary: dict[str, object]) -> None:
             counts = f"would add {f['events_new']}, {f['events_existing']} {existing}"
         else:
             counts = f"{f['events_new']} new, {f['events_existing']} {existing}"
+        if f["local_times_in"]:
+            counts += f"; local times read in {f['local_times_in']}"
         out.print(
             f"[green]✓[/green] {escape(f['name'])} ({f['format']}): {counts}", highlight=False, soft_wrap=wrap
         )
@@ -300,6 +302,16 @@ def _print_import_summary(summary: dict[str, object]) -> None:
     if skipped_files or media:
         table.add_row("files skipped", str(len(skipped_files) + media))
     out.print(table)
+    local = sorted({str(f["local_times_in"]) for f in files if f["local_times_in"] and not f["error"]})
+    if local and not zone_given:
+        # Exports in local time say nothing of their zone: read in the wrong one, every time is off.
+        out.print(
+            f"Local times were read in {', '.join(local)}, the workspace's timezone. An export made in "
+            "another zone needs --tz when it is first imported (try it with --dry-run): its times cannot "
+            "be moved afterwards.",
+            highlight=False,
+            soft_wrap=wrap,
+        )
 
 
 @app.command("groups")

@@ -50,6 +50,7 @@ class FileReport:
     events_existing: int = 0
     error: str | None = None
     skipped: list[tuple[int | None, str]] = field(default_factory=list)
+    local_times_in: str | None = None  # the timezone the file's local times were read in, if it had any
 
 
 @dataclass(slots=True)
@@ -84,6 +85,7 @@ class ImportReport:
                     "events_existing": f.events_existing,
                     "error": f.error,
                     "skipped": [{"line": line, "reason": reason} for line, reason in f.skipped],
+                    "local_times_in": f.local_times_in,
                 }
                 for f in self.files
             ],
@@ -216,6 +218,7 @@ def _import_file(
     report.events_new = summary.events_new
     report.events_existing = summary.events_existing
     report.skipped = context.skipped
+    report.local_times_in = zone.key if context.read_local else None
     return report
 
 

@@ -344,6 +344,38 @@ def test_a_zip_upload_lists_the_files_in_it_that_are_no_export(console: Console,
     assert "2 个媒体文件" in chinese
 
 
+def test_an_upload_reads_local_times_in_the_timezone_chosen_and_says_which(
+    console: Console, client_as: Client
+) -> None:
+    """WhatsApp writes times without a zone: the form reads them in the workspace's unless told another,
+    refuses a zone that does not exist, and the job's page says which zone each file was read in."""
+    client, token = client_as("operator")
+    form = client.get("/import").text
+    assert 'name="timezone" value="Asia/Shanghai"' in form
+    chat = WHATSAPP.replace("Tea tasting club", "Berlin tea")
+    unknown = client.post(
+        "/import",
+        data={"csrf_token": token, "timezone": "Mars/Olympus"},
+        files=[("files", ("berlin.txt", chat.encode(), "text/plain"))],
+    )
+    assert unknown.status_code == 400 and "Unknown timezone Mars/Olympus" in unknown.text
+    response = client.post(
+        "/import",
+        data={"csrf_token": token, "timezone": "Europe/Berlin"},
+        files=[("files", ("berlin.txt", chat.encode(), "text/plain"))],
+        follow_redirects=False,
+    )
+    job = _wait_for_job(client, int(response.headers["location"].rsplit("/", 1)[1]))
+    [berlin] = job["report"]["files"]
+    assert berlin["local_times_in"] == "Europe/Berlin" and berlin["events_new"] == 5
+    # "12/9/20, 23:16" in Berlin (UTC+1 in December) is 22:16 UTC
+    assert job["report"]["first"] == "2020-12-09T22:16:00+00:00"
+    page = client.get(f"/import/jobs/{job['id']}").text
+    assert "Local times read in" in page and "Europe/Berlin" in page
+    client.get("/language?set=zh&next=/", follow_redirects=False)
+    assert "本地时间的时区" in client.get("/import").text
+
+
 def test_recent_imports_show_failed_files_and_local_times(console: Console, client_as: Client) -> None:
     client, token = client_as("operator")
     response = client.post(

@@ -199,6 +199,7 @@ ZH: dict[str, str] = {
     "events read": "条事件已读取",
     "New events": "新事件",
     "Already stored": "已存在",
+    "Local times read in": "本地时间所按时区",
     "Format": "格式",
     "Errors": "错误",
     "Skipped lines": "跳过的行",

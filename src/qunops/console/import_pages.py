@@ -17,6 +17,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -48,6 +49,7 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_FILES = 20
 _CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r"[^\w.\-() ]+", re.UNICODE)
+UNKNOWN_ZONE = "Unknown timezone {zone}: name one like Asia/Shanghai or Europe/Berlin"
 
 
 @router.get("/import", response_class=HTMLResponse)
@@ -69,6 +71,13 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     if not uploads:
         return _form_error(request, viewer, "Choose at least one file.")
+    field = form.get("timezone")
+    chosen = field.strip() if isinstance(field, str) else ""
+    if chosen:
+        try:
+            ZoneInfo(chosen)
+        except (ZoneInfoNotFoundError, ValueError):
+            return _form_error(request, viewer, Text(UNKNOWN_ZONE, zone=chosen))
     folder = Path(tempfile.mkdtemp(prefix="qunops-upload-"))
     try:
         files = await _save(uploads, folder)
@@ -84,7 +93,7 @@ async def upload(request: Request, viewer: EditorViewer) -> Response:
     workspace_id = viewer.workspace.workspace_id
     with engine.begin() as connection:
         job_id = create_import_job(connection, workspace_id, viewer.user_id, files)
-        zone = queries.workspace_timezone(connection, workspace_id)
+        zone = chosen or queries.workspace_timezone(connection, workspace_id)
     worker = threading.Thread(
         target=run_import,
         args=(engine, job_id, workspace_id, folder, zone),
@@ -266,6 +275,13 @@ def _form(request: Request, viewer: Any, error: str, status: int = 200) -> HTMLR
 i18n.ZH.update(
     {
         "1 file failed": "1 个文件导入失败",
+        "Timezone of local times": "本地时间的时区",
+        "WeChat, QQ and WhatsApp exports write times without a timezone: they are read in this one. "
+        "Telegram, Discord and OneBot times carry their own.": (
+            "微信、QQ 和 WhatsApp 的导出文件写的时间不带时区，按这里的时区读取；"
+            "Telegram、Discord 和 OneBot 的时间自带时区。"
+        ),
+        UNKNOWN_ZONE: ("未知时区 {zone}：请填写 Asia/Shanghai 或 Europe/Berlin 这样的名称"),
         "{count} files failed": "{count} 个文件导入失败",
         "Skipped files": "跳过的文件",
         "Files in the upload that are not chat exports; nothing of them was imported.": (

@@ -93,10 +93,12 @@ FIXED_SKIP_REASONS = (PRIVATE_MESSAGE, OUTSIDE_ANY_MESSAGE, BEFORE_FIRST_MESSAGE
 
 @dataclass(slots=True)
 class ParseContext:
-    """What a parser needs besides the file: the timezone exports in local time are read in."""
+    """What a parser needs besides the file: the timezone exports in local time are read in; and what it
+    tells besides the events: lines it skipped, and whether it read times in that timezone."""
 
     timezone: ZoneInfo
     skipped: list[tuple[int | None, str]] = field(default_factory=list)  # (line, reason) not fatal
+    read_local: bool = False  # a time of the file was local, read in `timezone` (`reading.local_time`)
 
     def skip(self, line: int | None, reason: str) -> None:
         self.skipped.append((line, reason))

@@ -114,7 +114,9 @@ class ParseProcess:
             if what == "batch":
                 yield value
             elif what == "done":
-                context.skipped.extend(value)
+                skipped, read_local = value
+                context.skipped.extend(skipped)
+                context.read_local = context.read_local or read_local
                 return
             elif what == "format":
                 raise ImportFormatError(*value)
@@ -180,7 +182,7 @@ def parse_in_child(task: str) -> None:
                 batch = []
         if batch:
             sender.send(("batch", batch))
-        message: tuple[str, Any] = ("done", context.skipped)
+        message: tuple[str, Any] = ("done", (context.skipped, context.read_local))
     except ImportFormatError as exc:
         message = ("format", (exc.source, exc.line, exc.problem))
     except OSError as exc:

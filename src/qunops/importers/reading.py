@@ -318,6 +318,7 @@ def _short(exc: BaseException) -> str:
 
 def local_time(naive: datetime, context: ParseContext) -> datetime:
     """A wall-clock time written by an exporter in the exporting machine's zone, as an aware time."""
+    context.read_local = True  # the summary says which zone such a file was read in
     return naive.replace(tzinfo=context.timezone)
 
 
