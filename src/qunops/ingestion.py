@@ -21,12 +21,12 @@ from qunops.core.keys import KeyMaker
 from qunops.core.prepared import Prepared
 from qunops.core.texts import Text
 from qunops.core.time import from_us
-from qunops.importers.base import ImportFormatError, ParseContext, SourceFile, located
+from qunops.importers.base import ImportFormatError, NamedChats, ParseContext, SourceFile, located
 from qunops.importers.detect import detect, find_exports
 from qunops.importers.parse_process import ParseProcess, ParseProcessError
 from qunops.store.aliases import link_name_only_members
 from qunops.store.db import DATABASE_ERRORS, bulk_writing, driver_reason
-from qunops.store.ingest import EventWriter, IngestSummary
+from qunops.store.ingest import EventWriter, IngestSummary, has_groups, stored_group_ids
 from qunops.store.rollups import fill_rollups, fill_within, newest_event_id
 
 ProgressFn = Callable[[str, int], None]  # (file name, events read so far in it)
@@ -183,8 +183,10 @@ def _import_file(
         report.format = importer.name
         with _file_transaction(engine, workspace_id, dry_run) as connection:
             written_after = newest_event_id(connection)
+            if isinstance(importer, NamedChats):
+                context.chat_id = _stored_under_earlier_name(connection, workspace_id, importer, source)
             writer = EventWriter(connection, workspace_id, batch_size)
-            parsed = ParseProcess.start(source, importer.name, zone, batch_size)
+            parsed = ParseProcess.start(source, importer.name, context, batch_size)
             if parsed is not None:
                 with parsed:
                     idle = None if dry_run is not None else lambda: _fill_step(connection)
@@ -220,6 +222,22 @@ def _import_file(
     report.skipped = context.skipped
     report.local_times_in = zone.key if context.read_local else None
     return report
+
+
+def _stored_under_earlier_name(
+    connection: DatabaseConnection, workspace_id: int, importer: NamedChats, source: SourceFile
+) -> str | None:
+    """Where a format keys chats by name: the group an earlier export stored this chat under, when the
+    chat has been renamed since (the export's renames name the old name) and no group has the new one;
+    None otherwise. The export is searched for renames (a third of a second per 100 MB) only when its
+    chat's name is new here and the workspace has groups of the platform."""
+    if stored_group_ids(connection, workspace_id, [importer.chat_id(source)]):
+        return None
+    if not has_groups(connection, workspace_id, importer.platform):
+        return None
+    earlier = importer.earlier_chat_ids(source)
+    stored = stored_group_ids(connection, workspace_id, earlier)
+    return next((chat_id for chat_id in earlier if chat_id in stored), None)
 
 
 @contextlib.contextmanager

@@ -7,10 +7,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from qunops.core.events import Event
+from qunops.core.platforms import Platform
 from qunops.core.texts import Text
 
 
@@ -99,9 +100,23 @@ class ParseContext:
     timezone: ZoneInfo
     skipped: list[tuple[int | None, str]] = field(default_factory=list)  # (line, reason) not fatal
     read_local: bool = False  # a time of the file was local, read in `timezone` (`reading.local_time`)
+    # The group id to file the export's chat under, where the format keys chats by name and the chat was
+    # stored under an earlier name (`NamedChats`); None: the format's own.
+    chat_id: str | None = None
 
     def skip(self, line: int | None, reason: str) -> None:
         self.skipped.append((line, reason))
+
+
+@runtime_checkable
+class NamedChats(Protocol):
+    """A format without chat ids, keyed by the chat's name, whose exports tell the names a chat had."""
+
+    platform: Platform
+
+    def chat_id(self, source: SourceFile) -> str: ...
+
+    def earlier_chat_ids(self, source: SourceFile) -> list[str]: ...
 
 
 class Importer(Protocol):

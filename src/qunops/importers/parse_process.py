@@ -68,12 +68,15 @@ class ParseProcess:
         self._reader.start()
 
     @classmethod
-    def start(cls, source: SourceFile, importer: str, zone: ZoneInfo, batch_size: int) -> ParseProcess | None:
-        """The child parsing `source`; None when the file is parsed here (small, not on disk, or no
-        process could be started)."""
-        if source.path is None or source.size < PARSE_PROCESS_FROM or zone.key is None:
+    def start(
+        cls, source: SourceFile, importer: str, context: ParseContext, batch_size: int
+    ) -> ParseProcess | None:
+        """The child parsing `source` as `context` says; None when the file is parsed here (small, not on
+        disk, or no process could be started)."""
+        zone = context.timezone.key
+        if source.path is None or source.size < PARSE_PROCESS_FROM or zone is None:
             return None
-        task = [str(source.path), source.member, importer, zone.key, batch_size]
+        task = [str(source.path), source.member, importer, zone, context.chat_id, batch_size]
         read_fd, write_fd = os.pipe()
         _widen(write_fd)
         try:
@@ -166,13 +169,13 @@ _CHILD = "import sys; from qunops.importers.parse_process import parse_in_child;
 
 def parse_in_child(task: str) -> None:
     """The child's side of `ParseProcess`: parse the file and send its prepared events in batches."""
-    path, member, importer_name, zone, batch_size, fd = json.loads(task)
+    path, member, importer_name, zone, chat_id, batch_size, fd = json.loads(task)
     sender = Connection(fd, readable=False)
     try:
         source = SourceFile.reopen(Path(path), member)
         importer = by_name(importer_name)
         assert importer is not None, importer_name
-        context = ParseContext(timezone=ZoneInfo(zone))
+        context = ParseContext(timezone=ZoneInfo(zone), chat_id=chat_id)
         prepare = Preparer(KeyMaker()).prepare
         batch: list[Prepared] = []
         for event in importer.parse(source, context):

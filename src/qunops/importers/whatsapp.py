@@ -165,27 +165,29 @@ _SYSTEM_RULES: tuple[_Rule, ...] = (
     _rule(r"^(?P<actor>.+?) ?已離開群組$", EventKind.LEAVE),
     # renamed
     _rule(
-        rf"^(?P<actor>.+?) changed the (?:group name|subject) (?:from {_Q}.*{_Q} )?to {_Q}(?P<name>.*){_Q}$",
+        rf"^(?P<actor>.+?) changed the (?:group name|subject) "
+        rf"(?:from {_Q}(?P<old>.*){_Q} )?to {_Q}(?P<name>.*){_Q}$",
         EventKind.RENAME,
     ),
     _rule(
         rf"^(?P<actor>.+?) (?:hast|hat) den (?:Gruppennamen|Betreff) "
-        rf"(?:von {_Q}.*{_Q} )?(?:zu|in) {_Q}(?P<name>.*){_Q}"
+        rf"(?:von {_Q}(?P<old>.*){_Q} )?(?:zu|in) {_Q}(?P<name>.*){_Q}"
         r" geändert\.?$",
         EventKind.RENAME,
     ),
     _rule(
-        rf"^Cambiaste (?:el asunto|el nombre del grupo) (?:de {_Q}.*{_Q} )?a {_Q}(?P<name>.*){_Q}\.?$",
+        rf"^Cambiaste (?:el asunto|el nombre del grupo) "
+        rf"(?:de {_Q}(?P<old>.*){_Q} )?a {_Q}(?P<name>.*){_Q}\.?$",
         EventKind.RENAME,
     ),
     _rule(
         rf"^(?P<actor>.+?) cambió (?:el asunto|el nombre del grupo) "
-        rf"(?:de {_Q}.*{_Q} )?a {_Q}(?P<name>.*){_Q}\.?$",
+        rf"(?:de {_Q}(?P<old>.*){_Q} )?a {_Q}(?P<name>.*){_Q}\.?$",
         EventKind.RENAME,
     ),
     _rule(
         rf"^(?P<actor>.+?) ?(?:将|把)?(?:群组名称|群组主题|群組名稱)"
-        rf"(?:从{_Q}.*{_Q})?(?:更改|改)为 ?{_Q}(?P<name>.*){_Q}$",
+        rf"(?:从{_Q}(?P<old>.*){_Q})?(?:更改|改)为 ?{_Q}(?P<name>.*){_Q}$",
         EventKind.RENAME,
     ),
     _rule(
@@ -308,6 +310,7 @@ _CHAT_NAME = re.compile(
 
 class WhatsAppText:
     name = "whatsapp"
+    platform = Platform.WHATSAPP
     description = "WhatsApp chat export (.txt, or _chat.txt in the export .zip), Android or iOS"
 
     def sniff(self, head: bytes, filename: str) -> bool:
@@ -316,10 +319,26 @@ class WhatsAppText:
             return False
         return any(_HEADER.match(_visible(line).strip()) for line in text.splitlines()[:20])
 
+    def chat_id(self, source: SourceFile) -> str:
+        """The group id of the export's chat: its name, as the file is named (WhatsApp has no chat id)."""
+        return f"whatsapp:{chat_name(source.name)}"
+
+    def earlier_chat_ids(self, source: SourceFile) -> list[str]:
+        """The group ids the chat had under the names it was renamed from, as the export's renames say
+        (those that name the old name), the oldest first: where an earlier export stored the chat under
+        one of them, this export's events are filed there (`ParseContext.chat_id`)."""
+        current = self.chat_id(source)
+        found: list[str] = []
+        for old in _renamed_from(source):
+            earlier = f"whatsapp:{old}"
+            if earlier != current and earlier not in found:
+                found.append(earlier)
+        return found
+
     def parse(self, source: SourceFile, context: ParseContext) -> Iterator[Event]:
         order = _date_order(source)
         chat = chat_name(source.name)
-        group = GroupRef(Platform.WHATSAPP, f"whatsapp:{chat}", chat)
+        group = GroupRef(Platform.WHATSAPP, context.chat_id or self.chat_id(source), chat)
         # The message being read, whose continuation lines may still follow (start 0: none yet). Plain
         # locals rather than an object per message: this loop runs once per line of exports of millions.
         start, when, first = 0, _NO_TIME, ""
@@ -356,6 +375,57 @@ class WhatsAppText:
         if not start:
             raise ImportFormatError(source.name, None, Text("no WhatsApp message lines found"))
         yield from _events(group, start, when, first, lines, context, senders)
+
+
+# What every rename line that names the old name holds, in each language the rules read: the raw file is
+# searched for these (fast, in bytes) and only the lines holding one are matched.
+_RENAMED_FROM_MARKS = tuple(
+    mark.encode()
+    for mark in (
+        "changed the subject from ",
+        "changed the group name from ",
+        "den Betreff von ",
+        "den Gruppennamen von ",
+        "el asunto de ",
+        "el nombre del grupo de ",
+        "群组名称从",
+        "群组主题从",
+        "群組名稱从",
+    )
+)
+_RENAME_RULES = tuple(rule for rule in _SYSTEM_RULES if rule.kind is EventKind.RENAME)
+
+
+def _renamed_from(source: SourceFile) -> Iterator[str]:
+    """The old names the export's rename lines name, in the file's order."""
+    rest = b""
+    with source.open_binary() as raw:
+        while True:
+            chunk = raw.read(1 << 22)
+            data = rest + chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            whole, rest = data[:cut], data[cut:]
+            starts: set[int] = set()
+            for mark in _RENAMED_FROM_MARKS:
+                at = whole.find(mark)
+                while at >= 0:
+                    starts.add(whole.rfind(b"\n", 0, at) + 1)
+                    at = whole.find(mark, at + len(mark))
+            for start in sorted(starts):
+                end = whole.find(b"\n", start)
+                line = _visible(whole[start : end if end >= 0 else len(whole)].decode("utf-8", "replace"))
+                header = _HEADER.match(line.strip())
+                text = line.strip()[header.end() :].strip() if header is not None else ""
+                if not text or _sender(text) is not None:
+                    continue  # not a system line (a message may quote such words)
+                for rule in _RENAME_RULES:
+                    found = rule.pattern.match(text)
+                    if found is not None:
+                        if found["old"]:
+                            yield found["old"]
+                        break
+            if not chunk:
+                return
 
 
 def chat_name(source_name: str) -> str:

@@ -23,6 +23,27 @@ from qunops.store.schema import events, groups
 _LOOKUP_CHUNK = 500
 
 
+def has_groups(connection: Connection, workspace_id: int, platform: str) -> bool:
+    """Whether the workspace has a group of the platform."""
+    query = select(groups.c.id).where(groups.c.workspace_id == workspace_id, groups.c.platform == platform)
+    return connection.execute(query.limit(1)).first() is not None
+
+
+def stored_group_ids(connection: Connection, workspace_id: int, external_ids: list[str]) -> set[str]:
+    """Which of the external ids name a group of the workspace already."""
+    found: set[str] = set()
+    for start in range(0, len(external_ids), _LOOKUP_CHUNK):
+        chunk = external_ids[start : start + _LOOKUP_CHUNK]
+        found.update(
+            connection.execute(
+                select(groups.c.external_id).where(
+                    groups.c.workspace_id == workspace_id, groups.c.external_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    return found
+
+
 @dataclass(slots=True)
 class IngestSummary:
     """What one ingest did. Groups and members are those the events touched (ids)."""
