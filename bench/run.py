@@ -31,6 +31,11 @@ SUITES: dict[str, tuple[str, list[str], str]] = {
         ["1000000"],
         "Where an import's time goes, and the least it could take here",
     ),
+    "import-threshold": (
+        "bench.imports.threshold",
+        [],
+        "From what size a file is worth a parse process",
+    ),
     "import-links": ("bench.imports.links", ["300000"], "Linking name-only newcomers during an import"),
     "analytics": (
         "bench.analytics.run",

@@ -311,6 +311,7 @@ _CHAT_NAME = re.compile(
 class WhatsAppText:
     name = "whatsapp"
     platform = Platform.WHATSAPP
+    message_bytes = 100  # a header line and a short text: a parse process pays from about 4 MB
     description = "WhatsApp chat export (.txt, or _chat.txt in the export .zip), Android or iOS"
 
     def sniff(self, head: bytes, filename: str) -> bool:
