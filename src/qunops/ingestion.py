@@ -186,7 +186,7 @@ def _import_file(
             if isinstance(importer, NamedChats):
                 context.chat_id = _stored_under_earlier_name(connection, workspace_id, importer, source)
             writer = EventWriter(connection, workspace_id, batch_size)
-            parsed = ParseProcess.start(source, importer.name, context, batch_size)
+            parsed = ParseProcess.start(source, importer, context, batch_size)
             if parsed is not None:
                 with parsed:
                     idle = None if dry_run is not None else lambda: _fill_step(connection)

@@ -26,7 +26,7 @@ from qunops.core.keys import KeyMaker
 from qunops.core.parallel import python_child
 from qunops.core.prepared import Prepared, Preparer
 from qunops.core.texts import Text
-from qunops.importers.base import ImportFormatError, ParseContext, SourceFile
+from qunops.importers.base import Importer, ImportFormatError, ParseContext, SourceFile
 from qunops.importers.registry import by_name
 
 log = logging.getLogger(__name__)
@@ -72,16 +72,15 @@ class ParseProcess:
 
     @classmethod
     def start(
-        cls, source: SourceFile, importer: str, context: ParseContext, batch_size: int
+        cls, source: SourceFile, importer: Importer, context: ParseContext, batch_size: int
     ) -> ParseProcess | None:
         """The child parsing `source` as `context` says; None when the file is parsed here (small, not on
         disk, or no process could be started)."""
         zone = context.timezone.key
-        found = by_name(importer)
-        message_bytes = getattr(found, "message_bytes", MESSAGE_BYTES)
+        message_bytes = getattr(importer, "message_bytes", MESSAGE_BYTES)
         if source.path is None or source.size < PARSE_PROCESS_FROM * message_bytes or zone is None:
             return None
-        task = [str(source.path), source.member, importer, zone, context.chat_id, batch_size]
+        task = [str(source.path), source.member, importer.name, zone, context.chat_id, batch_size]
         read_fd, write_fd = os.pipe()
         _widen(write_fd)
         try:

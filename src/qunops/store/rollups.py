@@ -192,8 +192,9 @@ def recompute_events(
     done = rolled_up_through(connection)
     rolled_up = sorted(event_id for event_id in event_ids if event_id <= done)
     if refill_after is not None and rolled_up and rolled_up[-1] > refill_after:
-        _set_last_filled(connection, min(event_id for event_id in rolled_up if event_id > refill_after) - 1)
-        rolled_up = [event_id for event_id in rolled_up if event_id <= refill_after]
+        own = bisect_right(rolled_up, refill_after)  # the first of the caller's own events
+        _set_last_filled(connection, rolled_up[own] - 1)
+        rolled_up = rolled_up[:own]
     if not rolled_up:
         return
     touched = _Touched()
